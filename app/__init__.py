@@ -1,0 +1,102 @@
+"""Lares Ledger: the back-office of a Lares valley trekking operator.
+
+`create_app` builds the application in small named steps (cookiecutter-flask style).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, config_from_environment
+
+
+def create_app(config: type[Config] | Config | dict | None = None) -> Flask:
+    """Build the app from a config class/object (or the environment's), or a dict of overrides."""
+    app = Flask(__name__, instance_relative_config=True)
+    if isinstance(config, dict):
+        app.config.from_object(config_from_environment())
+        app.config.update(config)
+    else:
+        app.config.from_object(config or config_from_environment())
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_security(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this app."""
+    from app import models  # noqa: F401  (the whole schema, for Alembic and relationships)
+    from app.extensions import babel, csrf, db, login_manager, migrate
+    from app.i18n import select_locale, select_timezone
+
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translation_directories(app))
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "strong"
+
+    from app.accounts.services import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def translation_directories(app: Flask) -> str:
+    """The shared catalogue plus one per capability folder (and the reports'), `;`-separated."""
+    root = Path(app.root_path)
+    folders = [root / "translations", *sorted(root.glob("*/translations")),
+               root.parent / "reports" / "translations"]
+    return ";".join(str(folder) for folder in folders)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount each capability's routes."""
+    from app.accounts.routes import blueprint as accounts
+    from app.audit.routes import blueprint as audit
+    from app.home.routes import blueprint as home
+    from app.registries.routes import blueprint as registries
+
+    for blueprint in (home, accounts, audit, registries):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Friendly pages for 4xx/5xx in the user's language."""
+    from app.home.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals the templates share (money, dates, the user's locale)."""
+    from app.templating import register
+
+    register(app)
+
+
+def register_security(app: Flask) -> None:
+    """Access rules on every endpoint and the security headers on every response."""
+    from app.accounts.roles import refuse_undeclared_endpoints
+    from app.security import add_security_headers
+
+    refuse_undeclared_endpoints(app)
+    app.after_request(add_security_headers)
+
+
+def register_commands(app: Flask) -> None:
+    """CLI commands: users, imports, demo data."""
+    from app.accounts.cli import users_cli
+    from app.demo.cli import seed_demo_command
+    from app.registries.cli import import_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(import_cli)
+    app.cli.add_command(seed_demo_command)

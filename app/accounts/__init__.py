@@ -1,0 +1,1 @@
+"""Accounts: users, roles, sign-in with throttling, and each user's language."""

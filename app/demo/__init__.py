@@ -1,0 +1,1 @@
+"""Deterministic demo data: the Lares valley communities, families, weavers, staff and users."""

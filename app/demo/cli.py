@@ -1,0 +1,43 @@
+"""`flask seed-demo`: load the deterministic demo data into an empty database."""
+
+from __future__ import annotations
+
+import random
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from app.accounts.models import User
+from app.demo.registries import seed_registries
+from app.demo.users import DEMO_PASSWORD, seed_users
+from app.extensions import db
+
+
+def seed_demo(seed: int = 2026) -> list:
+    """Load every capability's demo data (flushes; the caller commits)."""
+    rng = random.Random(seed)
+    communities = seed_registries(rng)
+    return seed_users(communities)
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed.")
+@with_appcontext
+def seed_demo_command(if_empty: bool, seed: int) -> None:
+    """Load the demo data: Lares valley communities, families, weavers, staff, one user per role."""
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.ClickException("demo data is never loaded in production")
+    has_users = db.session.scalar(select(func.count(User.id))) > 0
+    if has_users:
+        if if_empty:
+            click.echo("Database already has data; demo data not loaded again.")
+            return
+        raise click.ClickException("the database is not empty; demo data goes into an empty one")
+    logins = seed_demo(seed)
+    db.session.commit()
+    click.echo("Demo data loaded. Sign in with (password: %s):" % DEMO_PASSWORD)
+    for email, role in logins:
+        click.echo(f"  {role.value:<11} {email}")

@@ -1,0 +1,23 @@
+"""Language and time zone for each request: the user's choice, else the browser's."""
+
+from __future__ import annotations
+
+from flask import current_app, request, session
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    """The signed-in user's language; before sign-in, the session's or the browser's."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    if session.get("language") in languages:
+        return session["language"]
+    return request.accept_languages.best_match(languages) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def select_timezone() -> str:
+    """Everyone works on Cusco's clock."""
+    return "America/Lima"

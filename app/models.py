@@ -1,0 +1,12 @@
+"""Every capability's models, imported in one place so Alembic and the app see the whole schema."""
+
+from app.accounts.models import LoginAttempt, User  # noqa: F401
+from app.audit.models import AuditEvent  # noqa: F401
+from app.partners.models import Partner, partner_communities  # noqa: F401
+from app.registries.models import (  # noqa: F401
+    Community,
+    HomestayFamily,
+    StaffMember,
+    StaffRoleLink,
+    WeavingAssociation,
+)

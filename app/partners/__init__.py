@@ -1,0 +1,1 @@
+"""Partner organisations (NGOs, certification bodies, community associations)."""

@@ -1,0 +1,1 @@
+"""Registries: communities, homestay families, weaving associations and trek staff."""

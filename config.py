@@ -1,0 +1,77 @@
+"""Configuration read from the environment.
+
+`Config` serves development and demo use on SQLite; `TestConfig` is what the suite uses;
+`ProductionConfig` refuses to start without its secrets (fail fast, never a default secret).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+class Config:
+    """Development defaults: an SQLite file under instance/, a throwaway secret."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'lares.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    BABEL_DEFAULT_LOCALE = "es"
+    BABEL_DEFAULT_TIMEZONE = "America/Lima"
+    LANGUAGES = ("es", "en")
+    PER_PAGE = 25
+    # Uploaded CSV files: refuse bodies above this size (bytes) and files above this many rows.
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    IMPORT_MAX_ROWS = 5000
+    # Login throttling: failures allowed in the window, per account and per client address.
+    LOGIN_WINDOW_MINUTES = 15
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    TESTING = False
+    ENV_NAME = "development"
+
+
+class TestConfig(Config):
+    """The suite's settings: SQLite unless TEST_DATABASE_URL names a PostgreSQL database."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    """Production: secrets must come from the environment, cookies only over HTTPS."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    def __init__(self) -> None:
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        if missing:
+            raise RuntimeError(
+                "Production configuration needs these environment variables: " + ", ".join(missing)
+            )
+        self.SECRET_KEY = os.environ["SECRET_KEY"]
+        self.SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
+
+
+def config_from_environment() -> type[Config] | Config:
+    """Pick the configuration named by APP_ENV (development by default)."""
+    env = os.environ.get("APP_ENV", "development")
+    if env == "production":
+        return ProductionConfig()
+    return Config

@@ -1,0 +1,171 @@
+"""Shared fixtures: the app built once from the migrations, each test in a rolled-back transaction.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set. The schema
+is created by the Alembic migrations (never `create_all`), so the tests exercise the same schema
+production gets.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from app import create_app
+from app.extensions import db
+from config import TestConfig
+from tests.builders import Builders
+
+PASSWORD = "correct-horse-battery"
+
+
+def is_postgres() -> bool:
+    """True when this run targets PostgreSQL."""
+    return os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
+
+
+def reset_postgres_schema(url: str) -> None:
+    """Drop and recreate the public schema, so each run starts from an empty database."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """PostgreSQL from TEST_DATABASE_URL (schema reset), else a fresh SQLite file."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        reset_postgres_schema(url)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    """The application, with the schema built by running every migration once."""
+    application = create_app({**_test_settings(), "SQLALCHEMY_DATABASE_URI": database_url})
+    with application.app_context():
+        upgrade()
+        db.session.remove()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def _test_settings() -> dict:
+    return {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+
+
+class TestSession(scoped_session):
+    """The test's one session, shared with every request the test makes.
+
+    Flask-SQLAlchemy removes the session after each request; here that only expires what the
+    session holds, so the next read (by the test or the next request) comes from the database,
+    as it would in a fresh request, while the test's objects stay usable.
+    """
+
+    def remove(self) -> None:
+        if self.registry.has():
+            self.registry().expire_all()
+
+    def really_remove(self) -> None:
+        super().remove()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator:
+    """A session whose every commit is a savepoint inside one transaction rolled back at the end.
+
+    No app context stays pushed during the test, so each request gets its own `g` (locale,
+    signed-in user), as in production; tests that call services use the `ctx` fixture.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+    outer = connection.begin()
+    original = db.session
+    db.session = TestSession(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+        scopefunc=lambda: 0,
+    )
+    try:
+        yield db.session
+    finally:
+        db.session.really_remove()
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def ctx(app: Flask, db_session):
+    """An application context for tests that call services or CLI code directly."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app: Flask, db_session):
+    """A test client sharing the test's transaction."""
+    return app.test_client()
+
+
+@pytest.fixture
+def build(db_session) -> Builders:
+    """Builders for communities, families, staff, users... (flushed, never committed)."""
+    return Builders(db_session)
+
+
+class Auth:
+    """Sign in and out through the real login form."""
+
+    def __init__(self, client, build: Builders) -> None:
+        self.client = client
+        self.build = build
+
+    def login_as(self, role, **user_fields):
+        """Create a user with `role` and sign in as them; return the user."""
+        user = self.build.user(role=role, password=PASSWORD, **user_fields)
+        response = self.client.post(
+            "/login", data={"email": user.email, "password": PASSWORD}, follow_redirects=False
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client, build) -> Auth:
+    """Sign in as a freshly built user of any role."""
+    return Auth(client, build)
+
+
+@pytest.fixture
+def count_queries(app: Flask):
+    """Count the SQL statements run inside a `with count_queries() as counter:` block."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
+
+    return counting

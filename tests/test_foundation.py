@@ -1,0 +1,89 @@
+"""The foundation: the app builds, the migrations match the models, money and time are exact."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from app.accounts.roles import Role
+from app.extensions import db
+from app.money import MoneyError, format_money, round_money, to_money
+
+
+def test_models_and_migrations_do_not_drift(app, db_session):
+    """Autogenerate finds nothing to do: the migrations build exactly the models' schema."""
+    connection = db_session.connection()
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("1234.5", Decimal("1234.50")), ("0.01", Decimal("0.01")), (" 60 ", Decimal("60.00")), (120, Decimal("120.00"))],
+)
+def test_to_money_accepts_exact_amounts(text, expected):
+    assert to_money(text) == expected
+
+
+@pytest.mark.parametrize("bad", [1.5, "12.345", "abc", "NaN", "Infinity", "1e12", True])
+def test_to_money_refuses_floats_overprecision_and_junk(bad):
+    with pytest.raises(MoneyError):
+        to_money(bad)
+
+
+def test_money_formats_like_peruvian_receipts():
+    assert format_money(Decimal("1234.5")) == "S/ 1,234.50"
+    assert format_money(Decimal("-12")) == "-S/ 12.00"
+    assert format_money(Decimal("99"), "USD") == "US$ 99.00"
+
+
+def test_one_rounding_rule_half_away_from_zero():
+    assert round_money(Decimal("0.005")) == Decimal("0.01")
+    assert round_money(Decimal("-0.005")) == Decimal("-0.01")
+    assert round_money(Decimal("2.344")) == Decimal("2.34")
+
+
+def test_timestamps_come_back_aware_utc(build, db_session):
+    user = build.user()
+    db_session.expire(user)
+    assert user.created_at.tzinfo is not None
+    assert user.created_at.utcoffset().total_seconds() == 0
+
+
+def test_naive_timestamps_are_refused(build, db_session):
+    user = build.user()
+    user.created_at = datetime(2026, 1, 1)  # naive
+    with pytest.raises(Exception, match="naive"):
+        db_session.flush()
+
+
+def test_new_rows_get_fresh_timestamps_not_import_time(build):
+    before = datetime.now(timezone.utc)
+    user = build.user()
+    assert user.created_at >= before
+
+
+def test_login_page_is_served(client):
+    response = client.get("/login")
+    assert response.status_code == 200
+    assert b'name="password"' in response.data
+
+
+def test_manager_signs_in_and_sees_start_page(client, auth):
+    auth.login_as(Role.MANAGER, full_name="Rubén Quispe")
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Rubén Quispe".encode() in response.data
+
+
+def test_security_headers_on_every_response(client):
+    response = client.get("/login")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
