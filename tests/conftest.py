@@ -48,9 +48,28 @@ def database_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+def compile_catalogues() -> None:
+    """Compile every Spanish .po into .mo, so a bare `pytest` sees current translations."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parent.parent
+    for po_path in [*root.glob("app/**/LC_MESSAGES/*.po"), *root.glob("reports/**/LC_MESSAGES/*.po")]:
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as source:
+            catalogue = read_po(source)
+        with mo_path.open("wb") as target:
+            write_mo(target, catalogue)
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
     """The application, with the schema built by running every migration once."""
+    compile_catalogues()
     application = create_app({**_test_settings(), "SQLALCHEMY_DATABASE_URI": database_url})
     with application.app_context():
         upgrade()
