@@ -79,6 +79,44 @@ def app(database_url: str) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def make_committed_app(database_url: str, tmp_path_factory):
+    """Build an app on its own fresh database, for tests that need real commits.
+
+    Browser tests (a live server in another thread) and concurrency tests (many connections)
+    cannot share the rolled-back test transaction. `make_committed_app("browser")` returns an
+    app whose database is new and migrated: a temporary SQLite file, or on PostgreSQL a database
+    named after TEST_DATABASE_URL's plus `_browser`, dropped and recreated.
+    """
+    from sqlalchemy.engine import make_url
+
+    def build(name: str, **settings) -> Flask:
+        if database_url.startswith("postgresql"):
+            base = make_url(database_url)
+            target = base.set(database=f"{base.database}_{name}")
+            admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+                connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+            admin.dispose()
+            url = target.render_as_string(hide_password=False)
+        else:
+            url = f"sqlite:///{tmp_path_factory.mktemp(name) / f'{name}.db'}"
+        application = create_app({**_test_settings(), "SQLALCHEMY_DATABASE_URI": url, **settings})
+        with application.app_context():
+            upgrade()
+            db.session.remove()
+        built.append(application)
+        return application
+
+    built: list[Flask] = []
+    yield build
+    for application in built:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def _test_settings() -> dict:
     return {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
 
