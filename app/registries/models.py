@@ -52,6 +52,15 @@ class StaffRole(str, enum.Enum):
     GUIDE = "guide"
 
 
+class PayeeKind(str, enum.Enum):
+    """Who the operator can owe money to: each kind is one registry."""
+
+    COMMUNITY = "community"
+    FAMILY = "family"
+    ASSOCIATION = "association"
+    STAFF = "staff"
+
+
 class ArchivableMixin:
     """Records that are archived, never deleted."""
 
