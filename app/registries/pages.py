@@ -17,7 +17,13 @@ from flask_login import current_user
 from sqlalchemy import Select
 
 from app.extensions import db
-from app.registries.forms import ImportConfirmForm, ImportUploadForm, ListFilterForm, RegistryForm
+from app.registries.forms import (
+    ImportConfirmForm,
+    ImportUploadForm,
+    ListFilterForm,
+    RegistryForm,
+    optional_id,
+)
 from app.registries.importer import (
     SPECS,
     BatchUnavailable,
@@ -104,6 +110,11 @@ class RegistryPages:
     def create_page(self):
         """The empty form; on a valid POST, the new record."""
         form = self.form_class()
+        if not form.is_submitted() and "community_id" in form._fields:
+            try:  # "New family" from a community's page comes with it chosen
+                form.community_id.data = optional_id(request.args.get("community_id"))
+            except ValueError:
+                pass
         if form.validate_on_submit():
             try:
                 record = create_record(self.model, form.values(), current_user.id)
