@@ -1,4 +1,5 @@
-"""In a real browser: a manager adds a homestay family, switches to Spanish and finds it listed.
+"""In a real browser: a manager imports a Spanish CSV of families, previews it, imports all
+of it, and finds the families in the Spanish interface.
 
 Runs a live server on its own committed database (`make_committed_app`). Until the shared
 `live_server`/`browser_page` fixtures land, this file carries a minimal local pair.
@@ -18,6 +19,7 @@ from app.extensions import db
 from tests.builders import Builders
 
 CHROMIUM = "/usr/bin/chromium"
+DATA = Path(__file__).resolve().parents[1] / "registries" / "data"
 PASSWORD = "browser-pass-2026"
 
 pytestmark = pytest.mark.browser
@@ -36,6 +38,7 @@ def registries_server(make_committed_app):
         build.user(role=Role.MANAGER, email="manager@browser.example", password=PASSWORD,
                    full_name="Rubén Quispe", language="en")
         build.community(name="Huacahuasi")
+        build.community(name="Choquecancha")
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -59,7 +62,7 @@ def page(registries_server):
         browser.close()
 
 
-def test_manager_adds_a_family_then_finds_it_in_spanish(registries_server, page):
+def test_manager_imports_a_spanish_csv_after_its_preview(registries_server, page):
     base = registries_server
     page.goto(f"{base}/login")
     page.fill("input[name=email]", "manager@browser.example")
@@ -68,20 +71,17 @@ def test_manager_adds_a_family_then_finds_it_in_spanish(registries_server, page)
     page.wait_for_url(f"{base}/")
 
     page.click("nav.mainnav >> text=Families")
-    page.click("text=New homestay family")
-    page.select_option("select[name=community_id]", label="Huacahuasi")
-    page.fill("input[name=household_head]", "Dominga Ñaupa Ccorimanya")
-    page.select_option("select[name=host_gender]", "female")
-    page.fill("input[name=beds]", "5")
-    page.select_option("select[name='payment-payment_method']", "yape")
-    page.fill("input[name='payment-wallet_phone']", "987654321")
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/families/*")
-    assert "Dominga Ñaupa Ccorimanya added." in page.inner_text("main")
+    page.click("main >> text=Import CSV")
+    page.set_input_files("input[name=file]", str(DATA / "familias_es.csv"))
+    page.click("main button.primary")
+    preview = page.inner_text("main")
+    assert "3 rows" in preview and "Juana Ñaupa Quispe" in preview
+    page.click("[data-testid=import-all]")
+    page.wait_for_url(f"{base}/families")
+    assert "3 records imported." in page.inner_text("main")
 
     page.click("[data-testid=switch-language]")
-    page.click("nav.mainnav >> text=Familias")
-    page.wait_for_url(f"{base}/families")
+    page.goto(f"{base}/families?q=Cusihuam")
     listing = page.inner_text("main")
     assert "Familias anfitrionas" in listing
-    assert "Dominga Ñaupa Ccorimanya" in listing and "Huacahuasi" in listing
+    assert "Martina Cusihuamán Puma" in listing and "Fuera de la rotación" in listing

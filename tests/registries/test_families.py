@@ -133,3 +133,5 @@ def test_family_list_paginates_and_has_an_empty_state(app, client, manager, buil
     assert "Family 000" in first and f"Family {per_page:03d}" not in first
     assert f"Family {per_page:03d}" in second and "Page 2 of 2" in second
     assert "No families match these filters." in page_text(client, "/families?q=nobody")
+    for junk in ("99999999999999999999", "-5", "0", "abc"):  # beyond any integer column: page 1
+        assert "Family 000" in page_text(client, f"/families?page={junk}")
