@@ -66,4 +66,5 @@ class AuditFilterForm(FlaskForm):
     def value(self, name: str):
         """A filter's value when it passed validation, else None (bad filters are ignored)."""
         field = self[name]
-        return field.data if field.data not in (None, "") and not field.errors else None
+        data = field.data.strip() if isinstance(field.data, str) else field.data
+        return data if data not in (None, "") and not field.errors else None

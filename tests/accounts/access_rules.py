@@ -43,3 +43,18 @@ URL_PARAMS = {
 
 # A signed-in user asking for the sign-in page is sent to the start page.
 SIGNED_IN_GET_STATUS = {"accounts.login": 302}
+
+# Valid submissions, so the hostile-input test changes one field at a time from a form that
+# would otherwise pass (reaching the services' own refusals, not only "this field is required").
+_NEW_PASSWORD = "nuevo-acceso-2026"
+VALID_FORM_DATA = {
+    "accounts.user_create": {
+        "email": "nueva@lares.example", "full_name": "Nilda Ccorimanya", "role": "manager",
+        "language": "es", "partner_id": "", "password": _NEW_PASSWORD, "confirm": _NEW_PASSWORD,
+    },
+    "accounts.user_reset_password": {"password": _NEW_PASSWORD, "confirm": _NEW_PASSWORD},
+    "accounts.change_password": {
+        "current_password": "lares-demo-2026", "password": _NEW_PASSWORD, "confirm": _NEW_PASSWORD,
+    },
+    "accounts.my_account": {"language": "en"},
+}
