@@ -17,11 +17,8 @@ from __future__ import annotations
 import io
 
 import pytest
-from sqlalchemy import func, select
-
 from app import create_app
 from app.accounts.roles import PUBLIC, Role
-from app.extensions import db
 from config import TestConfig
 from tests.html_forms import HtmlForm, parse_forms
 from tests.route_walk import (
@@ -29,6 +26,7 @@ from tests.route_walk import (
     collect_access_rules,
     demo_sign_in,
     is_missing_sample,
+    row_counts,
     seed_demo_data,
     walked_rules,
 )
@@ -73,16 +71,6 @@ def role_for(expected) -> Role | None:
     if expected == PUBLIC:
         return None
     return next(role for role in ROLE_PREFERENCE if role in expected)
-
-
-def row_counts() -> dict[str, int]:
-    """Rows in every table, in one query."""
-    tables = db.metadata.sorted_tables
-    counts = db.session.execute(
-        select(*(select(func.count()).select_from(table).scalar_subquery().label(table.name)
-                 for table in tables))
-    ).one()
-    return dict(zip((table.name for table in tables), counts, strict=True))
 
 
 def refused(response) -> bool:
