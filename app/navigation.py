@@ -28,6 +28,7 @@ MENU: list[MenuEntry] = [
     MenuEntry(_l("Families"), "registries.family_list", frozenset({A, M, C})),
     MenuEntry(_l("Weavers"), "registries.association_list", frozenset({A, M, C})),
     MenuEntry(_l("Staff"), "registries.staff_list", frozenset({A, M, C})),
+    MenuEntry(_l("Users"), "accounts.user_list", frozenset({A})),
     MenuEntry(_l("Audit trail"), "audit.event_list", frozenset({A})),
 ]
 
