@@ -63,9 +63,10 @@ def register_blueprints(app: Flask) -> None:
     from app.audit.routes import blueprint as audit
     from app.home.routes import blueprint as home
     from app.ledger.routes import blueprint as ledger
+    from app.operations.routes import blueprint as operations
     from app.registries.routes import blueprint as registries
 
-    for blueprint in (home, accounts, audit, registries, ledger):
+    for blueprint in (home, accounts, audit, registries, operations, ledger):
         app.register_blueprint(blueprint)
 
 
