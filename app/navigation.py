@@ -29,6 +29,13 @@ MENU: list[MenuEntry] = [
     MenuEntry(_l("Weavers"), "registries.association_list", frozenset({A, M, C})),
     MenuEntry(_l("Staff"), "registries.staff_list", frozenset({A, M, C})),
     MenuEntry(_l("Users"), "accounts.user_list", frozenset({A})),
+    MenuEntry(_l("Operations"), "operations.dashboard", frozenset({A, M, C})),
+    MenuEntry(_l("Departures"), "operations.departure_list", frozenset({A, M, C})),
+    MenuEntry(_l("Routes"), "operations.route_list", frozenset({A, M, C})),
+    MenuEntry(_l("Homestay fairness"), "operations.fairness_index", frozenset({A, M, C})),
+    MenuEntry(_l("Parameters"), "operations.parameters", frozenset({A, M, C})),
+    MenuEntry(_l("Ledger"), "ledger.journal", frozenset({A, C})),
+    MenuEntry(_l("Payables"), "ledger.payables", frozenset({A, C})),
     MenuEntry(_l("Audit trail"), "audit.event_list", frozenset({A})),
 ]
 
