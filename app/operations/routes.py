@@ -72,7 +72,13 @@ from app.operations.rotation import (
     family_standings,
     suggest_night,
 )
-from app.registries.models import Community, HomestayFamily, StaffMember, StaffRole, WeavingAssociation
+from app.registries.models import (
+    Community,
+    HomestayFamily,
+    StaffMember,
+    StaffRole,
+    WeavingAssociation,
+)
 from app.registries.routes import commit_change, get_or_404, paginate
 from app.registries.services import RegistryError, archive_record, restore_record
 
@@ -476,7 +482,7 @@ def traveller_add(departure_id: int):
                 return redirect(url_for(".traveller_add", departure_id=departure.id))
             return to_detail(departure, "travellers")
     return form_page(form, _("New traveller on %(code)s", code=departure.code),
-                     url_for(".departure_detail", departure_id=departure.id))
+                     url_for(".departure_detail", departure_id=departure.id), another=True)
 
 
 @blueprint.route("/departures/<int:departure_id>/travellers/<int:traveller_id>/edit", methods=["GET", "POST"])
