@@ -10,3 +10,12 @@ from app.registries.models import (  # noqa: F401
     StaffRoleLink,
     WeavingAssociation,
 )
+from app.ledger.models import (  # noqa: F401
+    Account,
+    AccountingPeriod,
+    ExchangeRate,
+    JournalEntry,
+    JournalLine,
+    Obligation,
+    RateCard,
+)
