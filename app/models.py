@@ -10,6 +10,18 @@ from app.registries.models import (  # noqa: F401
     StaffRoleLink,
     WeavingAssociation,
 )
+from app.operations.models import (  # noqa: F401
+    Departure,
+    HomestayAllocation,
+    LoadLimit,
+    Route,
+    RouteDay,
+    RouteDayActivity,
+    StaffAssignment,
+    Traveller,
+    UitValue,
+    WorkshopBooking,
+)
 from app.ledger.models import (  # noqa: F401
     Account,
     AccountingPeriod,

@@ -12,7 +12,7 @@ against hand-written SQL:
 - closed months: no entry can be inserted dated inside a closed accounting period.
 
 Revision ID: 0003_ledger
-Revises: 0001_foundation
+Revises: 0002_operations
 Create Date: 2026-11-25 22:15:21.708264
 
 """
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003_ledger'
-down_revision = '0001_foundation'
+down_revision = '0002_operations'
 branch_labels = None
 depends_on = None
 
@@ -289,6 +289,7 @@ def upgrade():
     sa.CheckConstraint('quantity > 0', name=op.f('ck_obligations_quantity_positive')),
     sa.CheckConstraint('unit_rate > 0', name=op.f('ck_obligations_unit_rate_positive')),
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_obligations_community_id_communities')),
+    sa.ForeignKeyConstraint(['departure_id'], ['departures.id'], name=op.f('fk_obligations_departure_id_departures')),
     sa.ForeignKeyConstraint(['entry_id'], ['journal_entries.id'], name=op.f('fk_obligations_entry_id_journal_entries')),
     sa.ForeignKeyConstraint(['rate_card_id'], ['rate_cards.id'], name=op.f('fk_obligations_rate_card_id_rate_cards')),
     sa.ForeignKeyConstraint(['void_entry_id'], ['journal_entries.id'], name=op.f('fk_obligations_void_entry_id_journal_entries')),
