@@ -95,8 +95,10 @@ def register_commands(app: Flask) -> None:
     """CLI commands: users, imports, demo data."""
     from app.accounts.cli import users_cli
     from app.demo.cli import seed_demo_command
+    from app.ledger.cli import ledger_cli
     from app.registries.cli import import_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(ledger_cli)
