@@ -25,6 +25,7 @@ class MenuEntry:
 # Capabilities add their sections here, in menu order.
 MENU: list[MenuEntry] = [
     MenuEntry(_l("Communities"), "registries.community_list", frozenset({A, M, C})),
+    MenuEntry(_l("Payments"), "payments.payment_list", frozenset({A, C})),
     MenuEntry(_l("Audit trail"), "audit.event_list", frozenset({A})),
 ]
 

@@ -86,6 +86,9 @@ class PaymentForm(FlaskForm):
     obligations = SelectMultipleField(
         _l("Obligations to pay"), coerce=int, widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
+        # The service checks each one (the payee's, not voided, still owed), so that a resubmitted
+        # form whose obligations are settled by now reaches it and gets its payment back.
+        validate_choice=False,
         validators=[DataRequired(message=_l("Choose at least one obligation to pay."))],
     )
     amount = StringField(_l("Amount (S/)"), filters=[strip], validators=[InputRequired(), MoneyAmount()],
