@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.demo.operations import seed_operations
+from app.demo.payments import seed_payments
 from app.demo.registries import seed_registries
 from app.demo.users import DEMO_PASSWORD, DEMO_USERS, seed_users
 from app.extensions import db
@@ -21,7 +22,9 @@ def seed_demo(seed: int = 2026) -> list:
     rng = random.Random(seed)
     communities = seed_registries(rng)
     seed_operations(communities, rng)
-    return seed_users(communities)
+    logins = seed_users(communities)
+    seed_payments(rng)  # after the ledger's demo and the users: it pays what the ledger owes
+    return logins
 
 
 @click.command("seed-demo")

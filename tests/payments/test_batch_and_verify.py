@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -9,7 +10,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, update
 
+from app.accounts.roles import Role
 from app.clock import today_lima
+from app.demo.payments import seed_payments
 from app.extensions import db
 from app.ledger.models import EntrySource, Obligation, ObligationStatus, ServiceKind
 from app.ledger.services import post_services
@@ -107,3 +110,18 @@ def test_verify_passes_with_voids_and_names_a_gap_in_the_receipts(payments, buil
     db.session.execute(update(Payment).where(Payment.id == second.id).values(receipt_number=number + 5))
     problems = run_checks()["receipt_sequence"]
     assert any(p.startswith(f"receipt numbers missing from the sequence: {number}, ") for p in problems)
+
+
+def test_demo_payments_pay_some_in_full_some_partly_leave_one_pending_and_void_one(payments, build):
+    build.user(role=Role.ADMIN)
+    payments.accountant  # the demo's accountant
+    for n in range(6):
+        payments.owe(build.family(), f"{60 * (n + 1)}.00")
+    payments.owe_many(build.family(), ["900.00", "600.00"])  # S/ 1,500: above the threshold
+    made = seed_payments(random.Random(2026))
+    statuses = [p.status for p in made]
+    assert statuses.count(PaymentStatus.PENDING) == 1
+    assert statuses.count(PaymentStatus.VOIDED) == 1
+    assert any(p.status == PaymentStatus.POSTED and p.amount < sum(a.obligation.amount for a in p.allocations)
+               for p in made)  # a partial payment
+    assert {name: problems for name, problems in run_checks().items() if problems} == {}
