@@ -21,9 +21,8 @@ from werkzeug.serving import make_server
 from app.accounts.roles import Role
 from app.clock import today_lima
 from app.extensions import db
-from app.ledger.models import Account
+from app.ledger.models import Account, ServiceKind
 from app.ledger.rates import add_rate
-from app.ledger.models import ServiceKind
 from app.operations.models import DepartureStatus, NightKind
 from app.registries.models import PayeeKind
 from tests.builders import Builders
@@ -102,8 +101,16 @@ def test_accountant_posts_a_trek_pays_the_family_prints_the_receipt_and_nothing_
     page.wait_for_load_state()
     assert "posted" in page.inner_text("main").lower()
 
-    # Pay the family in cash from the payment form (prefilled with what it is owed).
-    page.goto(f"/payments/new?payee_kind=family&payee_id={ids['family_id']}")
+    # From the family's statement, pay it in cash (the form is prefilled with what it is owed).
+    with journey_app.app_context():
+        account_id = db.session.scalar(select(Account.id).where(
+            Account.payee_kind == PayeeKind.FAMILY, Account.payee_id == ids["family_id"]))
+        db.session.remove()
+    statement = f"/ledger/accounts/{account_id}/statement"
+    page.goto(statement)
+    assert page.inner_text("[data-testid=balance]").strip() == "S/ 120.00"
+    page.click("[data-testid=pay-payee]")
+    page.wait_for_url("**/payments/new?*")
     assert page.input_value("input[name=amount]") == "120.00"
     assert page.input_value("select[name=method]") == "cash"
     page.click("[data-testid=pay]")
@@ -120,11 +127,8 @@ def test_accountant_posts_a_trek_pays_the_family_prints_the_receipt_and_nothing_
     assert "Firma o huella digital" in text
 
     # The family's statement: accrued 120, paid 120, nothing owed.
-    with journey_app.app_context():
-        account_id = db.session.scalar(select(Account.id).where(
-            Account.payee_kind == PayeeKind.FAMILY, Account.payee_id == ids["family_id"]))
-        db.session.remove()
-    page.goto(f"/ledger/accounts/{account_id}/statement")
+    page.goto(statement)
     assert page.inner_text("[data-testid=accrued]").strip() == "S/ 120.00"
     assert page.inner_text("[data-testid=paid]").strip() == "S/ 120.00"
     assert page.inner_text("[data-testid=balance]").strip() == "S/ 0.00"
+    assert page.locator("[data-testid=pay-payee]").count() == 0
