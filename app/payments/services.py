@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from app.ledger.errors import _  # gettext during a request, plain English in the CLI and tests
 from sqlalchemy import and_, func, or_, select, update
 
 from app.accounts.models import User
@@ -37,6 +36,7 @@ from app.accounts.roles import Role
 from app.audit.services import record_change, snapshot
 from app.clock import now_utc, today_lima
 from app.extensions import db
+from app.ledger.errors import _  # gettext during a request, plain English in the CLI and tests
 from app.ledger.models import Account, EntrySource, JournalEntry, Obligation, ObligationStatus
 from app.ledger.services import (
     LineSpec,

@@ -24,6 +24,7 @@ from app.registries.models import PayeeKind
 from app.registries.services import archive_record
 from tests.payments.conftest import Delivered, new_key
 
+pytestmark = pytest.mark.usefixtures("ctx")  # these tests call services directly
 
 
 def owe_in_bulk(payments, build, payees: int, per_payee: int, community, rate: str = "30.00") -> None:
@@ -114,7 +115,7 @@ def test_verify_passes_with_voids_and_names_a_gap_in_the_receipts(payments, buil
 
 def test_demo_payments_pay_some_in_full_some_partly_leave_one_pending_and_void_one(payments, build):
     build.user(role=Role.ADMIN)
-    payments.accountant  # the demo's accountant
+    assert payments.accountant.role == Role.ACCOUNTANT  # the demo pays as the first accountant
     for n in range(6):
         payments.owe(build.family(), f"{60 * (n + 1)}.00")
     payments.owe_many(build.family(), ["900.00", "600.00"])  # S/ 1,500: above the threshold
