@@ -92,7 +92,7 @@ ADMINS = (Role.ADMIN,)
 @blueprint.app_context_processor
 def labels() -> dict:
     """Status, role, night and activity names in the user's language (the home page shows the dashboard too)."""
-    return {"status_labels": f.STATUS_LABELS, "role_labels": f.ROLE_LABELS,
+    return {"status_labels": f.STATUS_LABELS, "staff_role_names": f.ROLE_LABELS,
             "night_labels": f.NIGHT_KIND_LABELS, "activity_labels": f.ACTIVITY_LABELS, "kg": format_kg}
 
 
