@@ -11,3 +11,15 @@ from app.registries.models import (  # noqa: F401
     StaffRoleLink,
     WeavingAssociation,
 )
+from app.operations.models import (  # noqa: F401
+    Departure,
+    HomestayAllocation,
+    LoadLimit,
+    Route,
+    RouteDay,
+    RouteDayActivity,
+    StaffAssignment,
+    Traveller,
+    UitValue,
+    WorkshopBooking,
+)
