@@ -23,3 +23,12 @@ from app.operations.models import (  # noqa: F401
     UitValue,
     WorkshopBooking,
 )
+from app.ledger.models import (  # noqa: F401
+    Account,
+    AccountingPeriod,
+    ExchangeRate,
+    JournalEntry,
+    JournalLine,
+    Obligation,
+    RateCard,
+)
