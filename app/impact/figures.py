@@ -200,6 +200,7 @@ class ImpactFigures:
     period_to: date
     basis: str
     scope: tuple[str, ...]  # community names; empty means every community
+    scope_slugs: tuple[str, ...]
     headline: Headline
     communities: tuple[CommunityFigures, ...]
     fairness: tuple[Fairness, ...]

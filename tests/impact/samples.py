@@ -9,8 +9,8 @@ from app.impact.figures import (
     CategoryIncome,
     CommunityFigures,
     Comparison,
-    FamilyShare,
     Fairness,
+    FamilyShare,
     Headline,
     ImpactFigures,
     Methodology,
@@ -36,7 +36,7 @@ def sample_figures(**changes) -> ImpactFigures:
     )
     values = dict(
         period_from=date(2026, 5, 1), period_to=date(2026, 9, 30), basis="accrual",
-        scope=("Choquecancha Ñaupa", "Huacahuasi"),
+        scope=("Choquecancha Ñaupa", "Huacahuasi"), scope_slugs=("choquecancha", "huacahuasi"),
         headline=Headline(
             departures=9, travellers=52, guest_nights=156, families_hosted=9, associations_paid=2,
             weavers=42, workshop_participants=78, staff_employed=14, staff_person_days=132,
