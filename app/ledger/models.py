@@ -36,21 +36,8 @@ from app.clock import UTCDateTime, now_utc
 from app.database import enum_column_type
 from app.extensions import db
 from app.money import Money
+from app.operations.models import ServiceKind
 from app.registries.models import PayeeKind
-
-
-class ServiceKind(str, enum.Enum):
-    """TEMPORARY copy of operations' ServiceKind (CONTRACTS.md); replaced by its import on merge."""
-
-    HOMESTAY_NIGHT = "homestay_night"
-    WORKSHOP_PARTICIPANT = "workshop_participant"
-    VISITOR_FEE = "visitor_fee"
-    HOT_SPRINGS = "hot_springs"
-    ARRIERO_DAY = "arriero_day"
-    MULE_DAY = "mule_day"
-    COOK_DAY = "cook_day"
-    PORTER_DAY = "porter_day"
-    GUIDE_DAY = "guide_day"
 
 
 class AccountKind(str, enum.Enum):
@@ -230,7 +217,9 @@ class Obligation(db.Model):
     service_date: Mapped[date] = mapped_column(Date)
     # The day the trek ended: ageing counts from here (porters are owed within 2 days).
     trek_end_date: Mapped[date] = mapped_column(Date)
-    departure_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    departure_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departures.id"), nullable=True, index=True
+    )
     entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), index=True)
     rate_card_id: Mapped[int | None] = mapped_column(ForeignKey("rate_cards.id"), nullable=True)
     status: Mapped[ObligationStatus] = mapped_column(
@@ -241,6 +230,7 @@ class Obligation(db.Model):
 
     entry: Mapped[JournalEntry] = relationship(foreign_keys=[entry_id])
     community = relationship("Community", lazy="joined")
+    departure = relationship("Departure")
 
     @property
     def outstanding(self) -> Decimal:

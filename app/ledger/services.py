@@ -50,6 +50,8 @@ from app.ledger.models import (
 )
 from app.ledger.rates import positive_amount, rate_in_force, usd_to_pen
 from app.money import MoneyError, to_money
+from app.operations.actuals import DepartureNotCompleted, ServiceDelivered, departure_services
+from app.operations.models import Departure
 from app.registries.models import (
     Community,
     HomestayFamily,
@@ -64,7 +66,9 @@ __all__ = [
     "MissingExchangeRate", "MissingRate", "NothingToPost", "NotReversible", "ObligationError",
     "PeriodClosed", "PeriodError", "UnbalancedEntry", "LineSpec", "post_entry", "payable_account",
     "cash_account", "system_account", "expense_account", "ensure_period_open", "close_period",
-    "reopen_period", "reverse_entry", "post_services", "void_obligation", "usd_to_pen",
+    "reopen_period", "reverse_entry", "post_services", "post_departure", "departure_entry_date",
+    "post_departure_correction",
+    "void_obligation", "usd_to_pen",
 ]
 
 ZERO = Decimal("0.00")
@@ -390,7 +394,7 @@ def reverse_entry(entry: JournalEntry, actor_id: int | None, reason: str,
 
 
 class DeliveredService(Protocol):
-    """What operations' `ServiceDelivered` carries (CONTRACTS.md)."""
+    """What operations' `ServiceDelivered` carries (CONTRACTS.md); tests may pass look-alikes."""
 
     service: ServiceKind
     payee_kind: PayeeKind
@@ -497,3 +501,60 @@ def void_obligation(obligation: Obligation, actor_id: int | None, reason: str,
     )
     _mark_voided(obligation, entry, actor_id, reason)
     return entry
+
+
+# --- Departures --------------------------------------------------------------------------------
+
+
+def departure_entry_date(departure: Departure) -> date:
+    """The trek's last day; today instead when that month is closed (late postings land open)."""
+    if is_period_closed(departure.end_date):
+        return today_lima()
+    return departure.end_date
+
+
+def post_departure(departure: Departure, actor_id: int | None) -> JournalEntry:
+    """Post what a completed departure delivered: its obligations in one balanced entry, once.
+
+    Sets `departure.posted_at`, which makes the departure read-only for operations. Later
+    corrections are adjustments (`void_obligation`, `post_departure_correction`).
+    """
+    if departure.posted_at is not None:
+        raise AlreadyPosted(_("Departure %(code)s was already posted to the ledger.", code=departure.code))
+    try:
+        services: list[ServiceDelivered] = departure_services(departure)
+    except DepartureNotCompleted as exc:
+        raise LedgerError(_("Departure %(code)s is not completed: only completed departures are posted.",
+                            code=departure.code)) from exc
+    try:
+        entry = post_services(
+            services, entry_date=departure_entry_date(departure), trek_end_date=departure.end_date,
+            memo=_("Departure %(code)s: services delivered", code=departure.code),
+            source_type=EntrySource.DEPARTURE, source_id=departure.id, departure_id=departure.id,
+            actor_id=actor_id, transfer_id=f"departure:{departure.id}",
+        )
+    except IntegrityError as exc:  # a concurrent posting won the race (unique departure posting)
+        raise AlreadyPosted(_("Departure %(code)s was already posted to the ledger.",
+                              code=departure.code)) from exc
+    before = snapshot(departure)
+    departure.posted_at = now_utc()
+    record_change(actor_id, "post", departure, before=before, summary=f"posted {departure.code} as entry #{entry.id}")
+    return entry
+
+
+def post_departure_correction(departure: Departure, services: Iterable[DeliveredService],
+                              actor_id: int | None, reason: str) -> JournalEntry:
+    """Accrue services left out of a posted departure, as an adjustment of its entry, dated today."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise LedgerError(_("Say why the departure is corrected."), field="reason")
+    original = db.session.scalar(select(JournalEntry).where(
+        JournalEntry.source_type == EntrySource.DEPARTURE, JournalEntry.source_id == departure.id))
+    if original is None:
+        raise LedgerError(_("Departure %(code)s is not posted yet: post it first.", code=departure.code))
+    return post_services(
+        services, entry_date=today_lima(), trek_end_date=departure.end_date,
+        memo=_("Correction of departure %(code)s: %(reason)s", code=departure.code, reason=reason),
+        source_type=EntrySource.ADJUSTMENT, source_id=departure.id, departure_id=departure.id,
+        actor_id=actor_id, adjusts=original,
+    )

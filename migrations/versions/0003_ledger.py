@@ -289,6 +289,7 @@ def upgrade():
     sa.CheckConstraint('quantity > 0', name=op.f('ck_obligations_quantity_positive')),
     sa.CheckConstraint('unit_rate > 0', name=op.f('ck_obligations_unit_rate_positive')),
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_obligations_community_id_communities')),
+    sa.ForeignKeyConstraint(['departure_id'], ['departures.id'], name=op.f('fk_obligations_departure_id_departures')),
     sa.ForeignKeyConstraint(['entry_id'], ['journal_entries.id'], name=op.f('fk_obligations_entry_id_journal_entries')),
     sa.ForeignKeyConstraint(['rate_card_id'], ['rate_cards.id'], name=op.f('fk_obligations_rate_card_id_rate_cards')),
     sa.ForeignKeyConstraint(['void_entry_id'], ['journal_entries.id'], name=op.f('fk_obligations_void_entry_id_journal_entries')),
