@@ -25,6 +25,9 @@ class MenuEntry:
 # Capabilities add their sections here, in menu order.
 MENU: list[MenuEntry] = [
     MenuEntry(_l("Communities"), "registries.community_list", frozenset({A, M, C})),
+    MenuEntry(_l("Impact reports"), "impact.report_form", frozenset({A, M, C})),
+    MenuEntry(_l("Impact reports"), "impact.issued_list", frozenset({P})),
+    MenuEntry(_l("Partners"), "partners.partner_list", frozenset({A, M, C})),
     MenuEntry(_l("Audit trail"), "audit.event_list", frozenset({A})),
 ]
 

@@ -1,7 +1,8 @@
 """Issued impact reports: numbered, with the PDF and the canonical figures they were rendered from.
 
-An issued report is never edited or deleted: the stored figures and PDF are what the partner
-received, and their SHA-256 hashes are what the public verify page checks.
+An issued report is never edited or deleted (database triggers refuse both, migration
+0005_impact): the stored figures and PDF are what the partner received, and their SHA-256
+hashes are what the public verify page checks.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import UTCDateTime, now_utc
 from app.database import enum_column_type
@@ -55,9 +56,9 @@ class ImpactReport(db.Model):
     basis: Mapped[Basis] = mapped_column(enum_column_type(Basis, "impact_basis"))
     language: Mapped[str] = mapped_column(String(2))
     # Canonical JSON of the figures (sorted keys, no spaces): the bytes the footer hash covers.
-    figures_json: Mapped[str] = deferred(mapped_column(Text))
+    figures_json: Mapped[str] = mapped_column(Text, deferred=True)
     figures_sha256: Mapped[str] = mapped_column(String(64), index=True)
-    pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     pdf_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=lambda: now_utc())

@@ -86,7 +86,8 @@ def font_face_css() -> str:
 # --- Formatting -----------------------------------------------------------------------------
 
 
-def _formatters(language: str) -> dict:
+def formatters(language: str) -> dict:
+    """number, percent, money, soles, day and month formatters in a report language."""
     locale = NUMBER_LOCALES[language]
 
     def number(value: int | Decimal | None, places: int = 0) -> str:
@@ -119,7 +120,7 @@ def _formatters(language: str) -> dict:
 def period_label(start: date, end: date, language: str) -> str:
     """`June 2026`, `2026`, `Dry season 2026 (May–September)`, or the two dates."""
     gettext = _translations(language).gettext
-    fmt = _formatters(language)
+    fmt = formatters(language)
     whole_months = start.day == 1 and end == month_end(end.year, end.month)
     if whole_months and start.year == end.year:
         if (start.month, end.month) == (1, 12):
@@ -153,9 +154,9 @@ def _environment(language: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(_translations(language), newstyle=True)
-    formatters = _formatters(language)
-    env.globals.update(formatters, charts=charts, language=language)
-    env.filters.update(formatters)
+    helpers = formatters(language)
+    env.globals.update(helpers, charts=charts, language=language)
+    env.filters.update(helpers)
     return env
 
 
