@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, render_template
 from flask_login import current_user
 
 from app.accounts.roles import ALL_ROLES, Role, roles_required
+from app.impact.routes import issued_list
 
 blueprint = Blueprint("home", __name__)
 
@@ -15,5 +16,5 @@ blueprint = Blueprint("home", __name__)
 def index():
     """The start page, with the shortcuts of the user's role (partners: their reports)."""
     if current_user.role == Role.PARTNER:
-        return redirect(url_for("impact.issued_list"))
+        return issued_list()  # a partner's landing page is its organisation's reports
     return render_template("home/index.html")
