@@ -63,10 +63,12 @@ def register_blueprints(app: Flask) -> None:
     from app.audit.routes import blueprint as audit
     from app.home.routes import blueprint as home
     from app.impact.routes import blueprint as impact
+    from app.ledger.routes import blueprint as ledger
+    from app.operations.routes import blueprint as operations
     from app.partners.routes import blueprint as partners
     from app.registries.routes import blueprint as registries
 
-    for blueprint in (home, accounts, audit, registries, partners, impact):
+    for blueprint in (home, accounts, audit, registries, operations, ledger, partners, impact):
         app.register_blueprint(blueprint)
 
 
@@ -98,9 +100,11 @@ def register_commands(app: Flask) -> None:
     from app.accounts.cli import users_cli
     from app.demo.cli import seed_demo_command
     from app.impact.cli import report_cli
+    from app.ledger.cli import ledger_cli
     from app.registries.cli import import_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(ledger_cli)
     app.cli.add_command(report_cli)

@@ -25,6 +25,13 @@ class MenuEntry:
 # Capabilities add their sections here, in menu order.
 MENU: list[MenuEntry] = [
     MenuEntry(_l("Communities"), "registries.community_list", frozenset({A, M, C})),
+    MenuEntry(_l("Operations"), "operations.dashboard", frozenset({A, M, C})),
+    MenuEntry(_l("Departures"), "operations.departure_list", frozenset({A, M, C})),
+    MenuEntry(_l("Routes"), "operations.route_list", frozenset({A, M, C})),
+    MenuEntry(_l("Homestay fairness"), "operations.fairness_index", frozenset({A, M, C})),
+    MenuEntry(_l("Parameters"), "operations.parameters", frozenset({A, M, C})),
+    MenuEntry(_l("Ledger"), "ledger.journal", frozenset({A, C})),
+    MenuEntry(_l("Payables"), "ledger.payables", frozenset({A, C})),
     MenuEntry(_l("Impact reports"), "impact.report_form", frozenset({A, M, C})),
     MenuEntry(_l("Impact reports"), "impact.issued_list", frozenset({P})),
     MenuEntry(_l("Partners"), "partners.partner_list", frozenset({A, M, C})),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.accounts.roles import ALL_ROLES, Role, roles_required
@@ -15,6 +15,8 @@ blueprint = Blueprint("home", __name__)
 @roles_required(*ALL_ROLES)
 def index():
     """The start page, with the shortcuts of the user's role (partners: their reports)."""
+    if current_user.role == Role.MANAGER:
+        return redirect(url_for("operations.dashboard"))
     if current_user.role == Role.PARTNER:
         return issued_list()  # a partner's landing page is its organisation's reports
     return render_template("home/index.html")

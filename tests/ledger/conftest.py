@@ -50,6 +50,7 @@ class LedgerBuilders:
     def __init__(self, build) -> None:
         self.build = build
         self._actor = None
+        self._rates_added = False
 
     @property
     def actor(self):
@@ -58,6 +59,10 @@ class LedgerBuilders:
         return self._actor
 
     def rate_card(self, effective_from: date = date(2020, 1, 1)) -> None:
+        """The demo rates for every community (once per test)."""
+        if self._rates_added:
+            return
+        self._rates_added = True
         for service, rate in DEMO_RATES.items():
             add_rate(service, rate, effective_from, None, self.actor.id)
 
@@ -126,3 +131,21 @@ def completed_departure(ledger, ops, build):
 COMPLETED_DEPARTURE_TOTAL = Decimal(
     6 * 60 + 3 * 25 + 2 * 3 * 10 + 3 * 15 + 3 * 165 + 3 * 120 + 6 * 50 + 3 * 170
 )
+
+
+def settle(obligation, amount: Decimal, actor_id=None, method=None):
+    """Pay part of an obligation the way payments does: debit payable, credit cash, record it."""
+    from app.ledger.models import ObligationStatus
+    from app.ledger.services import cash_account
+    from app.registries.models import PaymentMethod
+
+    entry = post_entry(
+        today_lima(), f"payment of obligation #{obligation.id}",
+        [LineSpec(payable_account(obligation.payee_kind, obligation.payee_id), debit=amount),
+         LineSpec(cash_account(method or PaymentMethod.CASH), credit=amount)],
+        EntrySource.PAYMENT, None, actor_id,
+    )
+    obligation.amount_paid += amount
+    if obligation.amount_paid == obligation.amount:
+        obligation.status = ObligationStatus.SETTLED
+    return entry
