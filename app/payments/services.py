@@ -99,7 +99,7 @@ def start_payment_transaction() -> None:
     next one is opened with `BEGIN IMMEDIATE` (see `app.database._begin_sqlite`). PostgreSQL needs
     no such thing: the services lock the rows they read with `FOR UPDATE`.
     """
-    session = db.session
+    session = db.session()  # the Session itself (the scoped proxy lacks in_transaction)
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("start_payment_transaction() must run before anything is changed")
     if session.in_transaction():
