@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from app.accounts.models import User
+from app.demo.impact import seed_impact
 from app.demo.operations import seed_operations
 from app.demo.registries import seed_registries
 from app.demo.users import DEMO_PASSWORD, DEMO_USERS, seed_users
@@ -21,7 +22,9 @@ def seed_demo(seed: int = 2026) -> list:
     rng = random.Random(seed)
     communities = seed_registries(rng)
     seed_operations(communities, rng)
-    return seed_users(communities)
+    logins = seed_users(communities)
+    seed_impact()  # last: reports on what every other capability's demo recorded
+    return logins
 
 
 @click.command("seed-demo")
