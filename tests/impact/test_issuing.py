@@ -90,6 +90,18 @@ def test_verify_page_names_report_period_and_organisation_and_nothing_else(clien
         assert "1,955" not in html and "Huacahuasi" not in html  # no figures leak
 
 
+def test_verify_page_accepts_the_pdf_file_itself(client, season, partner):
+    season.close_june()
+    report = issue_report(partner, *JUNE, "accrual", season.accountant.id)
+    page = client.post("/verify", data={"pdf": (io.BytesIO(report.pdf), "report.pdf")},
+                       content_type="multipart/form-data", headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and report.number in page.get_data(as_text=True)
+    altered = client.post("/verify", data={"pdf": (io.BytesIO(report.pdf + b"\n"), "report.pdf")},
+                          content_type="multipart/form-data", headers={"Accept-Language": "en"})
+    assert "No issued report has this hash" in altered.get_data(as_text=True)
+    assert client.post("/verify", data={}, headers={"Accept-Language": "en"}).status_code == 400
+
+
 def test_verify_page_with_an_unknown_or_malformed_hash(client, db_session):
     unknown = client.get("/verify", query_string={"hash": "a" * 64}, headers={"Accept-Language": "en"})
     assert unknown.status_code == 200 and "No issued report has this hash" in unknown.get_data(as_text=True)

@@ -16,9 +16,9 @@ from app.impact import charts
 from app.impact.figures import (
     CategoryIncome,
     Headline,
+    canonical_json,
     figures_sha256,
     from_json,
-    canonical_json,
 )
 from app.impact.render import Issue, figures_csv, render_html, render_pdf
 from tests.impact.samples import sample_figures
