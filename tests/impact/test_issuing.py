@@ -19,6 +19,7 @@ from app.impact.services import (
     recompute,
     stored_figures,
 )
+from tests.impact.samples import has_row
 
 JUNE = (date(2026, 6, 1), date(2026, 6, 30))
 pytestmark = pytest.mark.usefixtures("ctx")
@@ -47,6 +48,7 @@ def test_issued_report_is_numbered_and_stores_its_pdf_and_figures(season, partne
     text_of_pdf = "".join(page.extract_text() for page in PdfReader(io.BytesIO(report.pdf)).pages)
     assert report.figures_sha256 in text_of_pdf and report.number in text_of_pdf
     assert "BORRADOR" not in text_of_pdf and "Junio 2026" in text_of_pdf  # the partner's language
+    assert has_row(text_of_pdf, "Huacahuasi", "1,955.00")
     second = issue_report(partner, *JUNE, "cash", season.accountant.id, community_slugs=[])
     assert second.number == f"IMP-{today_lima().year}-0002"
     assert stored_figures(second).scope == ()
