@@ -25,6 +25,10 @@ class MenuEntry:
 # Capabilities add their sections here, in menu order.
 MENU: list[MenuEntry] = [
     MenuEntry(_l("Communities"), "registries.community_list", frozenset({A, M, C})),
+    MenuEntry(_l("Families"), "registries.family_list", frozenset({A, M, C})),
+    MenuEntry(_l("Weavers"), "registries.association_list", frozenset({A, M, C})),
+    MenuEntry(_l("Staff"), "registries.staff_list", frozenset({A, M, C})),
+    MenuEntry(_l("Users"), "accounts.user_list", frozenset({A})),
     MenuEntry(_l("Operations"), "operations.dashboard", frozenset({A, M, C})),
     MenuEntry(_l("Departures"), "operations.departure_list", frozenset({A, M, C})),
     MenuEntry(_l("Routes"), "operations.route_list", frozenset({A, M, C})),

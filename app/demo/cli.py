@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.demo.impact import seed_impact
+from app.demo.ledger import seed_ledger
 from app.demo.operations import seed_operations
+from app.demo.payments import seed_payments
 from app.demo.registries import seed_registries
 from app.demo.users import DEMO_PASSWORD, DEMO_USERS, seed_users
 from app.extensions import db
@@ -23,6 +25,8 @@ def seed_demo(seed: int = 2026) -> list:
     communities = seed_registries(rng)
     seed_operations(communities, rng)
     logins = seed_users(communities)
+    seed_ledger(communities, rng)
+    seed_payments(rng)  # after the ledger's demo and the users: it pays what the ledger owes
     seed_impact()  # last: reports on what every other capability's demo recorded
     return logins
 

@@ -197,6 +197,8 @@ def ensure_period_open(day: date) -> None:
 def close_period(year: int, month: int, actor_id: int | None) -> AccountingPeriod:
     """Close a month that has ended: from now on nothing is posted dated inside it."""
     today = today_lima()
+    if actor_id is None:
+        raise PeriodError(_("A month is closed by someone: sign in first."))
     if not 1 <= month <= 12 or not 2000 <= year <= 2100:
         raise PeriodError(_("Not a month: %(year)s-%(month)s.", year=year, month=month))
     if (year, month) >= (today.year, today.month):
@@ -373,6 +375,10 @@ def reverse_entry(entry: JournalEntry, actor_id: int | None, reason: str,
         raise NotReversible(_("Entry #%(entry)s voided obligations; a voided obligation stays voided.",
                               entry=entry.id))
     accrued = list(db.session.scalars(select(Obligation).where(Obligation.entry_id == entry.id)))
+    voided = [obligation for obligation in accrued if obligation.status == ObligationStatus.VOIDED]
+    if voided:
+        raise NotReversible(_("Obligation #%(id)s of entry #%(entry)s was voided already: void the "
+                              "other obligations one by one instead.", id=voided[0].id, entry=entry.id))
     paid = [obligation for obligation in accrued if obligation.amount_paid > 0]
     if paid:
         raise NotReversible(_("Payments were made against obligations of entry #%(entry)s: "

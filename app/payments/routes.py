@@ -17,14 +17,15 @@ from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from app.accounts.roles import Role, roles_required
+from app.clock import today_lima
 from app.extensions import db
 from app.ledger.errors import LedgerError
 from app.ledger.exporting import csv_bytes, xlsx_bytes
 from app.money import format_money, to_money
 from app.payments import verification  # noqa: F401  (registers the receipt-sequence check)
 from app.payments.documents import batch_sheet_pdf, departure_codes, receipt_pdf, service_label
-from app.payments.exports import PAYMENT_COLUMNS, XLSX_MIMETYPE
 from app.payments.errors import PaymentError
+from app.payments.exports import PAYMENT_COLUMNS, XLSX_MIMETYPE
 from app.payments.forms import (
     BATCH_SCOPE,
     ApproveForm,
@@ -40,7 +41,12 @@ from app.payments.forms import (
 )
 from app.payments.models import ApprovalThreshold, Payment, PaymentBatch, PaymentStatus
 from app.payments.payees import PAYEE_KIND_LABELS, find_payee
-from app.payments.queries import batches_query, open_obligations, payments_query, pending_payments_query
+from app.payments.queries import (
+    batches_query,
+    open_obligations,
+    payments_query,
+    pending_payments_query,
+)
 from app.payments.services import (
     PaymentAction,
     issue_payment,
@@ -53,7 +59,6 @@ from app.payments.services import (
 )
 from app.registries.models import Community, PayeeKind
 from app.registries.routes import get_or_404, paginate
-from app.clock import today_lima
 
 blueprint = Blueprint("payments", __name__, template_folder="templates", url_prefix="/payments")
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0002_operations'
-down_revision = '0001_foundation'
+down_revision = '0001b_registries'
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ maintain rates, close months; managers and partners are kept out."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,9 +14,9 @@ from app.accounts.roles import Role
 from app.clock import today_lima
 from app.extensions import db
 from app.ledger.models import AccountingPeriod, JournalEntry, Obligation, RateCard, ServiceKind
-from app.ledger.services import close_period, payable_account, post_departure
+from app.ledger.services import payable_account, post_departure
 from tests.ledger.access_rules import EXPECTED_ACCESS
-from tests.ledger.conftest import COMPLETED_DEPARTURE_TOTAL, last_month_day, settle
+from tests.ledger.conftest import last_month_day, settle
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ from sqlalchemy import func, select
 
 from app.accounts.roles import Role
 from app.clock import today_lima
-from app.ledger.models import JournalEntry, ObligationStatus
+from app.ledger.models import ObligationStatus
 from app.payments.models import Payment, PaymentBatch, PaymentStatus
-from app.payments.services import set_approval_threshold
 from tests.payments.test_receipt_documents import pdf_text
 
 
@@ -171,22 +170,22 @@ def test_payments_list_filters_and_paginates(client, accountant, payments, build
     assert "No payments match" in client.get(f"/payments?date_from={tomorrow}").get_data(as_text=True)
 
 
-def test_payments_list_runs_the_same_queries_for_3_or_30_payments(client, accountant, payments, build, count_queries):
+def test_payments_list_runs_the_same_queries_for_3_or_30_payments(app, client, accountant, payments, build, count_queries):
     def make(n):
         for _ in range(n):
             payments.pay(payments.owe(build.family(), "10.00"), "10.00")
 
     make(3)
     client.get("/payments")
-    with count_queries() as few:
+    with app.app_context(), count_queries() as few:
         assert client.get("/payments").status_code == 200
     make(27)
-    with count_queries() as many:
+    with app.app_context(), count_queries() as many:
         assert client.get("/payments").status_code == 200
     assert len(few) == len(many)
 
 
-def test_pages_for_approvals_and_batches_run_constant_queries(client, accountant, payments, build, count_queries):
+def test_pages_for_approvals_and_batches_run_constant_queries(app, client, accountant, payments, build, count_queries):
     def make(n):
         for _ in range(n):
             payments.pay(payments.owe(build.family(), "1500.00"), "1500.00")
@@ -194,11 +193,11 @@ def test_pages_for_approvals_and_batches_run_constant_queries(client, accountant
     make(2)
     for url in ("/payments/approvals", "/payments/batches", "/payments/new"):
         client.get(url)
-    with count_queries() as few:
+    with app.app_context(), count_queries() as few:
         for url in ("/payments/approvals", "/payments/new"):
             client.get(url)
     make(20)
-    with count_queries() as many:
+    with app.app_context(), count_queries() as many:
         for url in ("/payments/approvals", "/payments/new"):
             client.get(url)
     assert len(few) == len(many)
@@ -266,3 +265,10 @@ def test_managers_and_partners_see_no_payments(client, auth, role):
     auth.login_as(role)
     for url in ("/payments", "/payments/new", "/payments/approvals", "/payments/batches", "/payments/export.csv"):
         assert client.get(url).status_code == 403
+
+
+def test_a_spanish_speaking_accountant_reads_the_payments_pages_in_spanish(client, auth, payments, build):
+    auth.login_as(Role.ACCOUNTANT, language="es")
+    payments.pay(payments.owe(build.family(), "1500.00"), "1500.00")
+    assert "Pagar a un beneficiario" in client.get("/payments").get_data(as_text=True)
+    assert "Pendiente de aprobación" in client.get("/payments").get_data(as_text=True)
