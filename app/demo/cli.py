@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from app.accounts.models import User
+from app.demo.impact import seed_impact
 from app.demo.ledger import seed_ledger
 from app.demo.operations import seed_operations
 from app.demo.payments import seed_payments
@@ -26,6 +27,7 @@ def seed_demo(seed: int = 2026) -> list:
     logins = seed_users(communities)
     seed_ledger(communities, rng)
     seed_payments(rng)  # after the ledger's demo and the users: it pays what the ledger owes
+    seed_impact()  # last: reports on what every other capability's demo recorded
     return logins
 
 
