@@ -31,7 +31,7 @@ def test_to_money_accepts_exact_amounts(text, expected):
     assert to_money(text) == expected
 
 
-@pytest.mark.parametrize("bad", [1.5, "12.345", "abc", "NaN", "Infinity", "1e12", True])
+@pytest.mark.parametrize("bad", [1.5, "12.345", "abc", "NaN", "Infinity", "1e12", True, "1e309", "-1e309", "1e-999999999"])
 def test_to_money_refuses_floats_overprecision_and_junk(bad):
     with pytest.raises(MoneyError):
         to_money(bad)
