@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select
 
 from app.accounts.roles import Role
 from app.extensions import db
