@@ -31,5 +31,5 @@ def refuse_malformed_input() -> None:
     if any("\x00" in key or "\x00" in value for key, value in values):
         abort(400)
     page = request.args.get("page", "")
-    if page.isdigit() and int(page) > MAX_PAGE:
+    if page.isascii() and page.isdigit() and (len(page) > 6 or int(page) > MAX_PAGE):
         abort(400)
