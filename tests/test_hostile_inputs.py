@@ -177,3 +177,14 @@ def test_hostile_values_in_every_filter_of_every_page(app, db_session, endpoint)
                     problems.append(f"{query}: {response.status_code}")
     print(f"hostile inputs: {endpoint} filters: {tried} queries")
     assert problems == []
+
+
+def test_a_nul_character_in_any_submitted_form_is_refused_before_any_view(client, auth, db_session):
+    """PostgreSQL text cannot hold NUL; SQLite would store it silently. Both answer 400."""
+    auth.login_as(Role.ADMIN)
+    with client.application.app_context():
+        before = row_counts()
+    response = client.post("/users/new", data={"email": "a@b.example", "full_name": "Ana\x00Torres"})
+    assert response.status_code == 400 and "error-page" in response.get_data(as_text=True)
+    with client.application.app_context():
+        assert row_counts() == before

@@ -37,9 +37,15 @@ def get_or_404(model, record_id: int):
     return record
 
 
+MAX_PAGE = 100_000  # far beyond any list here; keeps OFFSET inside a 64-bit integer
+
+
 def paginate(query):
-    """One page of `query`, from the `page` query argument."""
-    return db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    """One page of `query`, from the `page` query argument (junk or huge numbers: page 1)."""
+    page = request.args.get("page", 1, type=int)
+    if page is None or not 1 <= page <= MAX_PAGE:
+        page = 1
+    return db.paginate(query, page=page, per_page=current_app.config["PER_PAGE"], error_out=False)
 
 
 def commit_change(message: str) -> None:
