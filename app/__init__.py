@@ -62,9 +62,11 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import blueprint as accounts
     from app.audit.routes import blueprint as audit
     from app.home.routes import blueprint as home
+    from app.ledger.routes import blueprint as ledger
+    from app.operations.routes import blueprint as operations
     from app.registries.routes import blueprint as registries
 
-    for blueprint in (home, accounts, audit, registries):
+    for blueprint in (home, accounts, audit, registries, operations, ledger):
         app.register_blueprint(blueprint)
 
 
@@ -96,8 +98,10 @@ def register_commands(app: Flask) -> None:
     """CLI commands: users, imports, demo data."""
     from app.accounts.cli import users_cli
     from app.demo.cli import seed_demo_command
+    from app.ledger.cli import ledger_cli
     from app.registries.cli import import_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(ledger_cli)

@@ -6,7 +6,29 @@ from app.partners.models import Partner, partner_communities  # noqa: F401
 from app.registries.models import (  # noqa: F401
     Community,
     HomestayFamily,
+    ImportBatch,
     StaffMember,
     StaffRoleLink,
     WeavingAssociation,
+)
+from app.operations.models import (  # noqa: F401
+    Departure,
+    HomestayAllocation,
+    LoadLimit,
+    Route,
+    RouteDay,
+    RouteDayActivity,
+    StaffAssignment,
+    Traveller,
+    UitValue,
+    WorkshopBooking,
+)
+from app.ledger.models import (  # noqa: F401
+    Account,
+    AccountingPeriod,
+    ExchangeRate,
+    JournalEntry,
+    JournalLine,
+    Obligation,
+    RateCard,
 )

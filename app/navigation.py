@@ -25,7 +25,17 @@ class MenuEntry:
 # Capabilities add their sections here, in menu order.
 MENU: list[MenuEntry] = [
     MenuEntry(_l("Communities"), "registries.community_list", frozenset({A, M, C})),
+    MenuEntry(_l("Families"), "registries.family_list", frozenset({A, M, C})),
+    MenuEntry(_l("Weavers"), "registries.association_list", frozenset({A, M, C})),
+    MenuEntry(_l("Staff"), "registries.staff_list", frozenset({A, M, C})),
     MenuEntry(_l("Users"), "accounts.user_list", frozenset({A})),
+    MenuEntry(_l("Operations"), "operations.dashboard", frozenset({A, M, C})),
+    MenuEntry(_l("Departures"), "operations.departure_list", frozenset({A, M, C})),
+    MenuEntry(_l("Routes"), "operations.route_list", frozenset({A, M, C})),
+    MenuEntry(_l("Homestay fairness"), "operations.fairness_index", frozenset({A, M, C})),
+    MenuEntry(_l("Parameters"), "operations.parameters", frozenset({A, M, C})),
+    MenuEntry(_l("Ledger"), "ledger.journal", frozenset({A, C})),
+    MenuEntry(_l("Payables"), "ledger.payables", frozenset({A, C})),
     MenuEntry(_l("Audit trail"), "audit.event_list", frozenset({A})),
 ]
 

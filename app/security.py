@@ -20,7 +20,6 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
-
 def refuse_malformed_input() -> None:
     """Answer 400 to a submitted form carrying NUL characters: no honest form sends them, and
     PostgreSQL text cannot hold them. (Search filters in query strings validate their own
