@@ -64,9 +64,10 @@ def register_blueprints(app: Flask) -> None:
     from app.home.routes import blueprint as home
     from app.ledger.routes import blueprint as ledger
     from app.operations.routes import blueprint as operations
+    from app.payments.routes import blueprint as payments
     from app.registries.routes import blueprint as registries
 
-    for blueprint in (home, accounts, audit, registries, operations, ledger):
+    for blueprint in (home, accounts, audit, registries, operations, ledger, payments):
         app.register_blueprint(blueprint)
 
 

@@ -32,3 +32,10 @@ from app.ledger.models import (  # noqa: F401
     Obligation,
     RateCard,
 )
+from app.payments.models import (  # noqa: F401
+    ApprovalThreshold,
+    Payment,
+    PaymentAllocation,
+    PaymentBatch,
+    ReceiptSequence,
+)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app.accounts.models import User
 from app.demo.ledger import seed_ledger
 from app.demo.operations import seed_operations
+from app.demo.payments import seed_payments
 from app.demo.registries import seed_registries
 from app.demo.users import DEMO_PASSWORD, DEMO_USERS, seed_users
 from app.extensions import db
@@ -24,6 +25,7 @@ def seed_demo(seed: int = 2026) -> list:
     seed_operations(communities, rng)
     logins = seed_users(communities)
     seed_ledger(communities, rng)
+    seed_payments(rng)  # after the ledger's demo and the users: it pays what the ledger owes
     return logins
 
 

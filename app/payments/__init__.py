@@ -1,0 +1,1 @@
+"""Payments to the communities: receipts, batch runs, approval and idempotent submission."""
