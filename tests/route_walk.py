@@ -25,7 +25,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
-from werkzeug.routing import Rule
+from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 import tests
 from app.accounts.roles import PUBLIC, Role
@@ -114,7 +114,10 @@ def sample_values(url_params: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_url(app: Flask, rule: Rule, values: dict[str, Any]) -> str:
-    """The path of `rule` with its parameters filled from `values`."""
+    """The path of `rule` with its parameters filled from `values` (an `any(...)` parameter
+    without an entry takes its first choice)."""
+    values = {**{name: sorted(converter.items)[0] for name, converter in rule._converters.items()
+                 if isinstance(converter, AnyConverter)}, **values}
     missing = [name for name in rule.arguments if name not in values]
     if missing:
         raise KeyError(f"{rule.endpoint}: no URL_PARAMS entry for {', '.join(sorted(missing))}")
@@ -169,3 +172,9 @@ def access_rule(app: Flask, rules: AccessRules, endpoint: str):
     reports the missing entry; the other walks still cover the route)."""
     expected = rules.expected.get(endpoint)
     return normalised_roles(expected) if expected is not None else declared_roles(app, endpoint)
+
+
+def id_arguments(rule: Rule) -> list[str]:
+    """The integer parameters of `rule` (record ids a visitor could guess)."""
+    return [name for name, converter in rule._converters.items()
+            if isinstance(converter, IntegerConverter)]

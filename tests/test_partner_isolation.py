@@ -15,6 +15,7 @@ from tests.route_walk import (
     build_url,
     collect_access_rules,
     demo_sign_in,
+    id_arguments,
     probe_method,
     seed_demo_data,
     walked_rules,
@@ -28,7 +29,7 @@ def _partner_routes_with_ids() -> list[str]:
     app = create_app(TestConfig)
     rules = collect_access_rules()
     return [rule.endpoint for rule in walked_rules(app)
-            if rule.arguments and access_rule(app, rules, rule.endpoint) not in (None, PUBLIC)
+            if id_arguments(rule) and access_rule(app, rules, rule.endpoint) not in (None, PUBLIC)
             and Role.PARTNER in access_rule(app, rules, rule.endpoint)]
 
 
@@ -43,8 +44,8 @@ def test_partner_guessing_urls_of_office_pages_gets_403_every_time(app, db_sessi
     assert office, "no office routes found"
     answered = []
     for rule in office:
-        guesses = [values] + [{**values, **{name: guess for name in rule.arguments}}
-                              for guess in GUESSED_IDS] if rule.arguments else [values]
+        guesses = [values] + [{**values, **{name: guess for name in id_arguments(rule)}}
+                              for guess in GUESSED_IDS] if id_arguments(rule) else [values]
         for guess in guesses:
             url = build_url(app, rule, guess)
             response = client.open(url, method=probe_method(rule))
@@ -61,6 +62,6 @@ def test_another_organisations_files_are_403_or_404(app, db_session, build, endp
     client = app.test_client()
     assert client.post("/login", data={"email": outsider.email, "password": PASSWORD}).status_code == 302
     rule = next(rule for rule in walked_rules(app) if rule.endpoint == endpoint)
-    for guess in [values, *({**values, **{name: n for name in rule.arguments}} for n in GUESSED_IDS)]:
+    for guess in [values, *({**values, **{name: n for name in id_arguments(rule)}} for n in GUESSED_IDS)]:
         url = build_url(app, rule, guess)
         assert client.open(url, method=probe_method(rule)).status_code in (403, 404), url
