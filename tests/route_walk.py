@@ -6,7 +6,8 @@ Each capability's tests keep an `access_rules.py` module (anywhere under tests/)
 - `URL_PARAMS`: URL parameter name -> the model whose first row (lowest id) fills it, or a
   literal value;
 - optionally `SIGNED_IN_GET_STATUS`: endpoint -> the status an allowed user's GET gets when it
-  is not 200 (a redirect by design);
+  is not 200 (a redirect by design), a set of statuses, or a dict role -> status(es) when it
+  depends on the role;
 - optionally `VALID_FORM_DATA`: endpoint -> form values that pass validation, so the
   hostile-input test can change one field at a time from a valid baseline;
 - optionally `FORM_PAGE_QUERY`: endpoint -> the query arguments (a dict, or a callable run after
@@ -27,7 +28,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
-from werkzeug.routing import Rule
+from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 import tests
 from app.accounts.roles import PUBLIC, Role
@@ -42,7 +43,7 @@ class AccessRules:
 
     expected: dict[str, Any] = field(default_factory=dict)
     url_params: dict[str, Any] = field(default_factory=dict)
-    signed_in_get_status: dict[str, int] = field(default_factory=dict)
+    signed_in_get_status: dict[str, Any] = field(default_factory=dict)
     valid_form_data: dict[str, dict] = field(default_factory=dict)
     form_page_query: dict[str, Any] = field(default_factory=dict)
     modules: list[str] = field(default_factory=list)
@@ -118,7 +119,10 @@ def sample_values(url_params: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_url(app: Flask, rule: Rule, values: dict[str, Any]) -> str:
-    """The path of `rule` with its parameters filled from `values`."""
+    """The path of `rule` with its parameters filled from `values` (an `any(...)` parameter
+    without an entry takes its first choice)."""
+    values = {**{name: sorted(converter.items)[0] for name, converter in rule._converters.items()
+                 if isinstance(converter, AnyConverter)}, **values}
     missing = [name for name in rule.arguments if name not in values]
     if missing:
         raise KeyError(f"{rule.endpoint}: no URL_PARAMS entry for {', '.join(sorted(missing))}")
@@ -180,3 +184,16 @@ def row_counts() -> dict[str, int]:
                  for table in tables))
     ).one()
     return dict(zip((table.name for table in tables), counts, strict=True))
+
+
+def access_rule(app: Flask, rules: AccessRules, endpoint: str):
+    """The table's promise for `endpoint`, else what its view declares (the matrix test
+    reports the missing entry; the other walks still cover the route)."""
+    expected = rules.expected.get(endpoint)
+    return normalised_roles(expected) if expected is not None else declared_roles(app, endpoint)
+
+
+def id_arguments(rule: Rule) -> list[str]:
+    """The integer parameters of `rule` (record ids a visitor could guess)."""
+    return [name for name, converter in rule._converters.items()
+            if isinstance(converter, IntegerConverter)]
