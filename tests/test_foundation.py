@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select
 
 from app.accounts.roles import Role
 from app.extensions import db
@@ -64,7 +63,7 @@ def test_naive_timestamps_are_refused(build, db_session):
 
 
 def test_new_rows_get_fresh_timestamps_not_import_time(build):
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     user = build.user()
     assert user.created_at >= before
 
