@@ -14,7 +14,9 @@ Each capability's tests keep an `access_rules.py` module (anywhere under tests/)
   the demo data is seeded) under which the page shows its form, for a form that needs a choice
   made first (a payment form needs its payee).
 
-The route x role matrix, the hostile-input, CSRF and partner-isolation tests all read them here.
+The route x role matrix, the hostile-input, CSRF and partner-isolation tests all read them here,
+and walk the demo data through the fixtures in tests/walk_fixtures.py (a test module names
+them with `pytest_plugins = ["tests.walk_fixtures"]`).
 """
 
 from __future__ import annotations
@@ -153,16 +155,6 @@ def is_missing_sample(rule: Rule, values: dict[str, Any]) -> bool:
 def probe_method(rule: Rule) -> str:
     """GET when the route answers GET, else POST."""
     return "GET" if "GET" in rule.methods else "POST"
-
-
-def seed_demo_data(app: Flask) -> dict[str, Any]:
-    """Load the demo data into the test's transaction; return the URL parameter samples."""
-    from app.demo.cli import seed_demo
-
-    with app.app_context():
-        seed_demo()
-        db.session.flush()
-        return sample_values(collect_access_rules().url_params)
 
 
 def demo_sign_in(client, role: Role | None) -> None:

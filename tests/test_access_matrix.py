@@ -27,9 +27,10 @@ from tests.route_walk import (
     is_missing_sample,
     normalised_roles,
     probe_method,
-    seed_demo_data,
     walked_rules,
 )
+
+pytest_plugins = ["tests.walk_fixtures"]  # walk_app, walk_session, walk_samples
 
 ROLES = [None, *Role]  # None: anonymous
 
@@ -93,9 +94,10 @@ def matches(response, wanted: str) -> bool:
 
 
 @pytest.mark.parametrize("role", ROLES, ids=role_name)
-def test_each_role_gets_what_the_table_promises_on_every_route(app, db_session, role):
+def test_each_role_gets_what_the_table_promises_on_every_route(walk_app, walk_samples, role):
+    app = walk_app
     rules = collect_access_rules()
-    values = seed_demo_data(app)
+    values = walk_samples
     client = app.test_client()
     demo_sign_in(client, role)
     # GET pages first, then POST-only actions; signing out last.

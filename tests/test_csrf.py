@@ -15,9 +15,10 @@ from tests.route_walk import (
     build_url,
     collect_access_rules,
     row_counts,
-    seed_demo_data,
     walked_rules,
 )
+
+pytest_plugins = ["tests.walk_fixtures"]  # walk_app, walk_session, walk_samples
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -38,16 +39,16 @@ def sign_in(client, role: Role) -> None:
 
 
 @pytest.fixture
-def protected_app(app):
-    """The same database, an app with CSRF protection on."""
-    protected = create_app({**app.config, "WTF_CSRF_ENABLED": True})
+def protected_app(walk_app):
+    """The walk database, an app with CSRF protection on."""
+    protected = create_app({**walk_app.config, "WTF_CSRF_ENABLED": True})
     yield protected
 
 
-def test_every_post_without_a_token_is_refused_and_writes_nothing(protected_app, app, db_session):
+def test_every_post_without_a_token_is_refused_and_writes_nothing(protected_app, walk_app, walk_samples):
+    app = walk_app
     rules = collect_access_rules()
-    values = seed_demo_data(app)
-    db_session.commit()
+    values = walk_samples
     clients = {}
     wrong, posts = [], 0
     for rule in walked_rules(protected_app):
@@ -73,9 +74,7 @@ def test_every_post_without_a_token_is_refused_and_writes_nothing(protected_app,
     assert posts > 0 and wrong == []
 
 
-def test_a_token_from_the_page_is_accepted_and_one_from_another_session_is_not(protected_app, app, db_session):
-    seed_demo_data(app)
-    db_session.commit()
+def test_a_token_from_the_page_is_accepted_and_one_from_another_session_is_not(protected_app, walk_session):
     mine, theirs = protected_app.test_client(), protected_app.test_client()
     sign_in(mine, Role.MANAGER)
     sign_in(theirs, Role.MANAGER)

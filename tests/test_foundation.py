@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -76,7 +76,7 @@ def test_naive_timestamps_are_refused(build, db_session):
 
 
 def test_new_rows_get_fresh_timestamps_not_import_time(build):
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     user = build.user()
     assert user.created_at >= before
 
