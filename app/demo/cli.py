@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.demo.registries import seed_registries
-from app.demo.users import DEMO_PASSWORD, seed_users
+from app.demo.users import DEMO_PASSWORD, DEMO_USERS, seed_users
 from app.extensions import db
 
 
@@ -32,12 +32,21 @@ def seed_demo_command(if_empty: bool, seed: int) -> None:
         raise click.ClickException("demo data is never loaded in production")
     has_users = db.session.scalar(select(func.count(User.id))) > 0
     if has_users:
-        if if_empty:
-            click.echo("Database already has data; demo data not loaded again.")
-            return
-        raise click.ClickException("the database is not empty; demo data goes into an empty one")
-    logins = seed_demo(seed)
-    db.session.commit()
-    click.echo("Demo data loaded. Sign in with (password: %s):" % DEMO_PASSWORD)
-    for email, role in logins:
-        click.echo(f"  {role.value:<11} {email}")
+        if not if_empty:
+            raise click.ClickException("the database is not empty; demo data goes into an empty one")
+        click.echo("Database already has data; demo data not loaded again.")
+    else:
+        seed_demo(seed)
+        db.session.commit()
+        click.echo("Demo data loaded.")
+    _print_demo_logins()
+
+
+def _print_demo_logins() -> None:
+    """List the demo sign-ins that exist in this database (none in a real one)."""
+    emails = [email for email, *_ in DEMO_USERS]
+    users = db.session.scalars(select(User).where(User.email.in_(emails), User.active)).all()
+    if users:
+        click.echo(f"Demo sign-ins (password: {DEMO_PASSWORD}):")
+        for user in sorted(users, key=lambda u: emails.index(u.email)):
+            click.echo(f"  {user.role.value:<11} {user.email}")
