@@ -6,6 +6,7 @@ from app.partners.models import Partner, partner_communities  # noqa: F401
 from app.registries.models import (  # noqa: F401
     Community,
     HomestayFamily,
+    ImportBatch,
     StaffMember,
     StaffRoleLink,
     WeavingAssociation,

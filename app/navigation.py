@@ -25,6 +25,9 @@ class MenuEntry:
 # Capabilities add their sections here, in menu order.
 MENU: list[MenuEntry] = [
     MenuEntry(_l("Communities"), "registries.community_list", frozenset({A, M, C})),
+    MenuEntry(_l("Families"), "registries.family_list", frozenset({A, M, C})),
+    MenuEntry(_l("Weavers"), "registries.association_list", frozenset({A, M, C})),
+    MenuEntry(_l("Staff"), "registries.staff_list", frozenset({A, M, C})),
     MenuEntry(_l("Audit trail"), "audit.event_list", frozenset({A})),
 ]
 

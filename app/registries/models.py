@@ -10,6 +10,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -59,6 +60,12 @@ class PayeeKind(str, enum.Enum):
     FAMILY = "family"
     ASSOCIATION = "association"
     STAFF = "staff"
+
+
+def age_in_years(birth_date: date, day: date) -> int:
+    """Whole years between `birth_date` and `day` (a birthday counts on the day itself)."""
+    had_birthday = (day.month, day.day) >= (birth_date.month, birth_date.day)
+    return day.year - birth_date.year - (0 if had_birthday else 1)
 
 
 class ArchivableMixin:
@@ -192,8 +199,7 @@ class StaffMember(ArchivableMixin, PaymentDetailsMixin, db.Model):
 
     def age_on(self, day: date) -> int:
         """Age in whole years on `day`."""
-        had_birthday = (day.month, day.day) >= (self.birth_date.month, self.birth_date.day)
-        return day.year - self.birth_date.year - (0 if had_birthday else 1)
+        return age_in_years(self.birth_date, day)
 
     def __str__(self) -> str:
         return self.full_name
@@ -208,3 +214,37 @@ class StaffRoleLink(db.Model):
     role: Mapped[StaffRole] = mapped_column(
         enum_column_type(StaffRole, "staff_role"), primary_key=True
     )
+
+
+class ImportKind(str, enum.Enum):
+    """The registries a CSV file can fill."""
+
+    FAMILIES = "families"
+    STAFF = "staff"
+
+
+class ImportBatch(db.Model):
+    """A checked CSV file waiting for "import all": its parsed rows kept on the server.
+
+    The preview shows what would be written; the confirmation names the batch by its random
+    token, so the file is neither uploaded twice nor carried in the cookie. A batch is imported
+    at most once (`imported_at`).
+    """
+
+    __tablename__ = "import_batches"
+    __table_args__ = (CheckConstraint("row_count >= 0", name="row_count"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[ImportKind] = mapped_column(enum_column_type(ImportKind, "import_kind"))
+    filename: Mapped[str] = mapped_column(String(255))
+    row_count: Mapped[int] = mapped_column(Integer)
+    # {"encoding", "delimiter", "headers", "ignored_headers", "rows": [{"row", "cells"}]}
+    content: Mapped[dict] = mapped_column(JSON)
+    # Who uploaded it; None for the command line, whose audit reason names the OS user.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=lambda: now_utc())
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    def __str__(self) -> str:
+        return self.filename

@@ -1,51 +1,83 @@
-"""Registry pages: list, detail, create, edit, archive and restore.
+"""Registry pages: communities, homestay families, weaving associations and staff.
 
-Views are thin: parse the form, call one service, commit, flash, redirect.
+Every registry has list, detail, create, edit, archive and restore; families and staff also
+import CSV files. The flow is shared (`pages.RegistryPages`, `pages.ImportPages`); each view
+here only declares its URL and who may open it.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_login import current_user
-from sqlalchemy import select
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.roles import Role, roles_required
-from app.extensions import db
-from app.registries.forms import CommunityForm, ListFilterForm
-from app.registries.models import Community
-from app.registries.queries import filter_by_status, search_text
-from app.registries.services import (
-    RegistryError,
-    archive_record,
-    create_record,
-    restore_record,
-    update_record,
+from app.clock import today_lima
+from app.registries.forms import (
+    AssociationFilterForm,
+    AssociationForm,
+    CommunityFilterForm,
+    CommunityForm,
+    FamilyFilterForm,
+    FamilyForm,
+    StaffFilterForm,
+    StaffForm,
+    gender_label,
+    role_labels,
 )
+from app.registries.models import (
+    Community,
+    HomestayFamily,
+    ImportKind,
+    StaffMember,
+    WeavingAssociation,
+)
+from app.registries.pages import (  # noqa: F401  (get_or_404, paginate, commit_change: shared helpers)
+    ImportPages,
+    RegistryPages,
+    commit_change,
+    get_or_404,
+    paginate,
+)
+from app.registries.queries import (
+    INSURANCE_WARNING_DAYS,
+    association_list_query,
+    community_list_query,
+    community_members,
+    family_list_query,
+    staff_list_query,
+)
+from app.registries.services import insurance_state
 
 blueprint = Blueprint("registries", __name__, template_folder="templates")
+blueprint.add_app_template_global(gender_label)
+blueprint.add_app_template_global(role_labels)
+blueprint.add_app_template_global(
+    lambda expiry: insurance_state(expiry, today_lima(), INSURANCE_WARNING_DAYS), "insurance_state"
+)
 
 READERS = (Role.ADMIN, Role.MANAGER, Role.ACCOUNTANT)
 EDITORS = (Role.ADMIN, Role.MANAGER)
 
-
-def get_or_404(model, record_id: int):
-    """The record with this id, or a 404 page."""
-    record = db.session.get(model, record_id)
-    if record is None:
-        abort(404)
-    return record
-
-
-def paginate(query):
-    """One page of `query`, from the `page` query argument."""
-    return db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
-
-
-def commit_change(message: str) -> None:
-    """Commit the request's one transaction and tell the user."""
-    db.session.commit()
-    flash(message, "success")
+COMMUNITIES = RegistryPages(
+    Community, CommunityForm, CommunityFilterForm, community_list_query,
+    key="community", id_arg="community_id", new_title=_l("New community"),
+    detail_context=community_members,
+)
+FAMILIES = RegistryPages(
+    HomestayFamily, FamilyForm, FamilyFilterForm, family_list_query,
+    key="family", id_arg="family_id", new_title=_l("New homestay family"),
+)
+ASSOCIATIONS = RegistryPages(
+    WeavingAssociation, AssociationForm, AssociationFilterForm, association_list_query,
+    key="association", id_arg="association_id", new_title=_l("New weaving association"),
+)
+STAFF = RegistryPages(
+    StaffMember, StaffForm, StaffFilterForm, lambda filters: staff_list_query(filters, today_lima()),
+    key="staff", id_arg="staff_id", new_title=_l("New staff member"),
+    detail_context=lambda record: {"today": today_lima()},
+)
+FAMILY_IMPORT = ImportPages(ImportKind.FAMILIES, key="family", title=_l("Import homestay families"))
+STAFF_IMPORT = ImportPages(ImportKind.STAFF, key="staff", title=_l("Import staff"))
 
 
 # --- Communities -----------------------------------------------------------------------------
@@ -55,89 +87,202 @@ def commit_change(message: str) -> None:
 @roles_required(*READERS)
 def community_list():
     """Communities, searchable by name or district."""
-    filters = ListFilterForm(request.args)
-    filters.validate()
-    query = select(Community).order_by(Community.name)
-    query = filter_by_status(query, Community, filters.status.data)
-    query = search_text(query, filters.q.data, Community.name, Community.district)
-    return render_template(
-        "registries/community_list.html", page=paginate(query), filters=filters
-    )
+    return COMMUNITIES.list_page()
 
 
 @blueprint.route("/communities/<int:community_id>")
 @roles_required(*READERS)
 def community_detail(community_id: int):
     """One community, with its families and weaving associations."""
-    community = get_or_404(Community, community_id)
-    return render_template("registries/community_detail.html", community=community)
+    return COMMUNITIES.detail_page(community_id)
 
 
 @blueprint.route("/communities/new", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def community_create():
     """Add a community."""
-    form = CommunityForm()
-    if form.validate_on_submit():
-        if db.session.scalar(select(Community.id).where(Community.name == form.name.data)):
-            form.name.errors.append(_("A community with this name already exists."))
-        else:
-            community = create_record(Community, form.values(), current_user.id)
-            commit_change(_("Community %(name)s added.", name=community.name))
-            return redirect(url_for(".community_detail", community_id=community.id))
-    return render_template("registries/form.html", form=form, title=_("New community"),
-                           cancel_url=url_for(".community_list")), (400 if form.errors else 200)
+    return COMMUNITIES.create_page()
 
 
 @blueprint.route("/communities/<int:community_id>/edit", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def community_edit(community_id: int):
     """Edit a community's details."""
-    community = get_or_404(Community, community_id)
-    form = CommunityForm(obj=community)
-    if request.method == "GET":
-        form.payment.form.process(obj=community)
-    if form.validate_on_submit():
-        clash = db.session.scalar(
-            select(Community.id).where(Community.name == form.name.data, Community.id != community.id)
-        )
-        if clash:
-            form.name.errors.append(_("A community with this name already exists."))
-        else:
-            try:
-                update_record(community, form.values(), current_user.id)
-            except RegistryError as exc:
-                flash(str(exc), "error")
-            else:
-                commit_change(_("Community %(name)s saved.", name=community.name))
-                return redirect(url_for(".community_detail", community_id=community.id))
-    return render_template("registries/form.html", form=form, title=_("Edit %(name)s", name=community.name),
-                           cancel_url=url_for(".community_detail", community_id=community.id)), (400 if form.errors else 200)
+    return COMMUNITIES.edit_page(community_id)
 
 
 @blueprint.route("/communities/<int:community_id>/archive", methods=["POST"])
 @roles_required(*EDITORS)
 def community_archive(community_id: int):
     """Archive a community (it stays readable; nothing that refers to it changes)."""
-    return _archive_or_restore(get_or_404(Community, community_id), ".community_detail", "community_id")
+    return COMMUNITIES.archive(community_id)
 
 
 @blueprint.route("/communities/<int:community_id>/restore", methods=["POST"])
 @roles_required(*EDITORS)
 def community_restore(community_id: int):
     """Bring an archived community back into use."""
-    return _archive_or_restore(get_or_404(Community, community_id), ".community_detail", "community_id", restore=True)
+    return COMMUNITIES.archive(community_id, restore=True)
 
 
-def _archive_or_restore(record, detail_endpoint: str, id_arg: str, restore: bool = False):
-    try:
-        if restore:
-            restore_record(record, current_user.id)
-        else:
-            archive_record(record, current_user.id)
-    except RegistryError as exc:
-        flash(str(exc), "error")
-    else:
-        commit_change(_("%(name)s restored.", name=str(record)) if restore
-                      else _("%(name)s archived.", name=str(record)))
-    return redirect(url_for(detail_endpoint, **{id_arg: record.id}))
+# --- Homestay families -----------------------------------------------------------------------
+
+
+@blueprint.route("/families")
+@roles_required(*READERS)
+def family_list():
+    """Homestay families, by community, rotation and status; searchable by head or phone."""
+    return FAMILIES.list_page()
+
+
+@blueprint.route("/families/<int:family_id>")
+@roles_required(*READERS)
+def family_detail(family_id: int):
+    """One homestay family."""
+    return FAMILIES.detail_page(family_id)
+
+
+@blueprint.route("/families/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def family_create():
+    """Add a homestay family to a community in use."""
+    return FAMILIES.create_page()
+
+
+@blueprint.route("/families/<int:family_id>/edit", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def family_edit(family_id: int):
+    """Edit a homestay family."""
+    return FAMILIES.edit_page(family_id)
+
+
+@blueprint.route("/families/<int:family_id>/archive", methods=["POST"])
+@roles_required(*EDITORS)
+def family_archive(family_id: int):
+    """Archive a homestay family."""
+    return FAMILIES.archive(family_id)
+
+
+@blueprint.route("/families/<int:family_id>/restore", methods=["POST"])
+@roles_required(*EDITORS)
+def family_restore(family_id: int):
+    """Bring an archived homestay family back."""
+    return FAMILIES.archive(family_id, restore=True)
+
+
+@blueprint.route("/families/import", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def family_import():
+    """Upload a CSV of families and preview it, row errors included."""
+    return FAMILY_IMPORT.upload_page()
+
+
+@blueprint.route("/families/import/confirm", methods=["POST"])
+@roles_required(*EDITORS)
+def family_import_confirm():
+    """Import every family of the previewed file, or none."""
+    return FAMILY_IMPORT.confirm()
+
+
+# --- Weaving associations --------------------------------------------------------------------
+
+
+@blueprint.route("/weavers")
+@roles_required(*READERS)
+def association_list():
+    """Weaving associations, by community; searchable by name or contact."""
+    return ASSOCIATIONS.list_page()
+
+
+@blueprint.route("/weavers/<int:association_id>")
+@roles_required(*READERS)
+def association_detail(association_id: int):
+    """One weaving association."""
+    return ASSOCIATIONS.detail_page(association_id)
+
+
+@blueprint.route("/weavers/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def association_create():
+    """Add a weaving association."""
+    return ASSOCIATIONS.create_page()
+
+
+@blueprint.route("/weavers/<int:association_id>/edit", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def association_edit(association_id: int):
+    """Edit a weaving association."""
+    return ASSOCIATIONS.edit_page(association_id)
+
+
+@blueprint.route("/weavers/<int:association_id>/archive", methods=["POST"])
+@roles_required(*EDITORS)
+def association_archive(association_id: int):
+    """Archive a weaving association."""
+    return ASSOCIATIONS.archive(association_id)
+
+
+@blueprint.route("/weavers/<int:association_id>/restore", methods=["POST"])
+@roles_required(*EDITORS)
+def association_restore(association_id: int):
+    """Bring an archived weaving association back."""
+    return ASSOCIATIONS.archive(association_id, restore=True)
+
+
+# --- Staff -----------------------------------------------------------------------------------
+
+
+@blueprint.route("/staff")
+@roles_required(*READERS)
+def staff_list():
+    """Porters, arrieros, cooks and guides, by role, community and insurance."""
+    return STAFF.list_page()
+
+
+@blueprint.route("/staff/<int:staff_id>")
+@roles_required(*READERS)
+def staff_detail(staff_id: int):
+    """One staff member."""
+    return STAFF.detail_page(staff_id)
+
+
+@blueprint.route("/staff/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def staff_create():
+    """Add a staff member (porters must be 18 or older)."""
+    return STAFF.create_page()
+
+
+@blueprint.route("/staff/<int:staff_id>/edit", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def staff_edit(staff_id: int):
+    """Edit a staff member."""
+    return STAFF.edit_page(staff_id)
+
+
+@blueprint.route("/staff/<int:staff_id>/archive", methods=["POST"])
+@roles_required(*EDITORS)
+def staff_archive(staff_id: int):
+    """Archive a staff member."""
+    return STAFF.archive(staff_id)
+
+
+@blueprint.route("/staff/<int:staff_id>/restore", methods=["POST"])
+@roles_required(*EDITORS)
+def staff_restore(staff_id: int):
+    """Bring an archived staff member back."""
+    return STAFF.archive(staff_id, restore=True)
+
+
+@blueprint.route("/staff/import", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def staff_import():
+    """Upload a CSV of staff and preview it, row errors included."""
+    return STAFF_IMPORT.upload_page()
+
+
+@blueprint.route("/staff/import/confirm", methods=["POST"])
+@roles_required(*EDITORS)
+def staff_import_confirm():
+    """Import every staff member of the previewed file, or none."""
+    return STAFF_IMPORT.confirm()

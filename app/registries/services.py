@@ -1,29 +1,51 @@
 """Creating, editing and archiving registry records, each change audited.
 
-Services take plain values, flush and record the audit event; the caller commits.
+Services take plain values, flush and record the audit event; the caller commits. The rules
+that need the database or today's date (unique names and DNIs, no new records in an archived
+community, the porter age limit) live here, once: the forms, the CSV importer and the command
+line all go through `check_record`, so they cannot disagree.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any, TypeVar
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record_change, snapshot
-from app.clock import now_utc
+from app.clock import now_utc, today_lima
 from app.extensions import db
-from app.registries.models import Community, StaffMember, StaffRole, StaffRoleLink
+from app.registries.models import (
+    Community,
+    HomestayFamily,
+    StaffMember,
+    StaffRole,
+    StaffRoleLink,
+    WeavingAssociation,
+    age_in_years,
+)
 
 R = TypeVar("R")
 
+# Ley 31614 (Nueva Ley del Trabajador Porteador): porters must be adults.
+PORTER_MIN_AGE = 18
+
 
 class RegistryError(ValueError):
-    """A registry change that breaks a rule (duplicate DNI, archived community...)."""
+    """A registry change that breaks a rule (duplicate DNI, archived community...).
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    `field` names the form field the message belongs to (None: the whole record).
+    """
+
+    def __init__(self, message: Any, field: str | None = None) -> None:
         super().__init__(message)
+        self.message = message
         self.field = field
 
 
@@ -33,50 +55,232 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "community"
 
 
-def create_record(model: type[R], values: dict[str, Any], actor_id: int | None) -> R:
-    """Add a registry record with `values` and audit its creation."""
-    record = model(**values)
-    if isinstance(record, Community) and not record.slug:
-        record.slug = slugify(record.name)
-    db.session.add(record)
-    record_change(actor_id, "create", record, summary=str(record))
+def porter_age_problem(birth_date: date | None, roles: Iterable[StaffRole], on: date) -> Any:
+    """The message refusing an under-age porter (Ley 31614), or None when the rule holds."""
+    if birth_date is None or StaffRole.PORTER not in set(roles):
+        return None
+    age = age_in_years(birth_date, on)
+    if age >= PORTER_MIN_AGE:
+        return None
+    return _l("Porters must be 18 or older (Ley 31614): this person is %(age)d.", age=age)
+
+
+def insurance_state(expiry: date | None, today: date, warning_days: int = 30) -> str:
+    """`missing`, `expired`, `expiring` (within `warning_days`) or `valid`."""
+    if expiry is None:
+        return "missing"
+    if expiry < today:
+        return "expired"
+    return "expiring" if (expiry - today).days <= warning_days else "valid"
+
+
+# --- Rules -----------------------------------------------------------------------------------
+
+Rule = Callable[[dict[str, Any], Any], None]
+
+
+def _value(values: dict[str, Any], record: Any, key: str) -> Any:
+    """The value a record will have: the new one if given, else its current one."""
+    if key in values:
+        return values[key]
+    return getattr(record, key, None) if record is not None else None
+
+
+def _same_name_exists(model: type, column, name: str, record: Any, *conditions) -> bool:
+    """True when another row has `name` in `column`, ignoring case and accents' case
+    (compared in Python: SQLite's lower() only folds ASCII, and names here carry Ñ and accents)."""
+    query = select(column).where(*conditions)
+    if record is not None:
+        query = query.where(model.id != record.id)
+    wanted = name.casefold()
+    return any(existing.casefold() == wanted for existing in db.session.scalars(query))
+
+
+def _community_name_free(values: dict[str, Any], record: Community | None) -> None:
+    name = values.get("name")
+    if name and _same_name_exists(Community, Community.name, name, record):
+        raise RegistryError(_l("A community with this name already exists."), "name")
+
+
+def _community_open(values: dict[str, Any], record: Any) -> None:
+    """New records (or records moving) may only join a community that is in use."""
+    community_id = values.get("community_id")
+    if community_id is None or (record is not None and record.community_id == community_id):
+        return
+    community = db.session.get(Community, community_id)
+    if community is None:
+        raise RegistryError(_l("Choose a community."), "community_id")
+    if community.is_archived:
+        raise RegistryError(
+            _l("%(name)s is archived: new records cannot join it.", name=community.name),
+            "community_id",
+        )
+
+
+def _family_head_free(values: dict[str, Any], record: HomestayFamily | None) -> None:
+    head = _value(values, record, "household_head")
+    community_id = _value(values, record, "community_id")
+    if head and community_id is not None and _same_name_exists(
+        HomestayFamily, HomestayFamily.household_head, head, record,
+        HomestayFamily.community_id == community_id,
+    ):
+        raise RegistryError(
+            _l("This community already has a family headed by %(name)s.", name=head),
+            "household_head",
+        )
+
+
+def _association_name_free(values: dict[str, Any], record: WeavingAssociation | None) -> None:
+    name = values.get("name")
+    if name and _same_name_exists(WeavingAssociation, WeavingAssociation.name, name, record):
+        raise RegistryError(_l("An association with this name already exists."), "name")
+
+
+def _women_within_members(values: dict[str, Any], record: WeavingAssociation | None) -> None:
+    members = _value(values, record, "members")
+    women = _value(values, record, "women_members")
+    if members is not None and women is not None and women > members:
+        raise RegistryError(
+            _l("Women members cannot exceed the %(members)d members.", members=members),
+            "women_members",
+        )
+
+
+def _dni_free(values: dict[str, Any], record: StaffMember | None) -> None:
+    dni = values.get("dni")
+    if not dni:
+        return
+    query = select(StaffMember.full_name).where(StaffMember.dni == dni)
+    if record is not None:
+        query = query.where(StaffMember.id != record.id)
+    holder = db.session.scalar(query)
+    if holder is not None:
+        raise RegistryError(
+            _l("DNI %(dni)s already belongs to %(name)s.", dni=dni, name=holder), "dni"
+        )
+
+
+def _porter_of_age(values: dict[str, Any], record: StaffMember | None) -> None:
+    roles = _value(values, record, "roles") or ()
+    problem = porter_age_problem(_value(values, record, "birth_date"), roles, today_lima())
+    if problem is not None:
+        raise RegistryError(problem, "roles")
+
+
+RULES: dict[type, tuple[Rule, ...]] = {
+    Community: (_community_name_free,),
+    HomestayFamily: (_community_open, _family_head_free),
+    WeavingAssociation: (_community_open, _association_name_free, _women_within_members),
+    StaffMember: (_community_open, _dni_free, _porter_of_age),
+}
+
+
+def check_record(model: type, values: dict[str, Any], record: Any = None) -> None:
+    """Raise `RegistryError` (naming the field) when `values` break a rule of `model`."""
+    for rule in RULES.get(model, ()):
+        rule(values, record)
+
+
+# --- Changes ---------------------------------------------------------------------------------
+
+
+def _snapshot(record: Any) -> dict[str, Any]:
+    """The audited state of a record: its columns, plus a staff member's roles."""
+    state = snapshot(record)
+    if isinstance(record, StaffMember):
+        state["roles"] = sorted(role.value for role in record.roles)
+    return state
+
+
+def _assign(record: Any, values: dict[str, Any]) -> None:
+    for key, value in values.items():
+        if key == "roles" and isinstance(record, StaffMember):
+            set_staff_roles(record, set(value))
+        else:
+            setattr(record, key, value)
+
+
+def _write_guarded(change: Callable[[], None]) -> None:
+    """Make `change` and flush it in a savepoint: a constraint the checks missed (a race, a
+    case the database compares differently) becomes a RegistryError and nothing is kept."""
+    try:
+        with db.session.begin_nested():
+            change()
+            db.session.flush()
+    except IntegrityError as exc:
+        raise RegistryError(_l("This conflicts with an existing record. Nothing was saved.")) from exc
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)
+    taken = set(db.session.scalars(select(Community.slug).where(Community.slug.like(f"{base}%"))))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def create_record(
+    model: type[R], values: dict[str, Any], actor_id: int | None, reason: str | None = None
+) -> R:
+    """Add a registry record with `values` after checking its rules; audit its creation."""
+    check_record(model, values)
+    record = model()
+    slug = _unique_slug(values["name"]) if model is Community and not values.get("slug") else None
+
+    def add() -> None:
+        _assign(record, values)
+        if slug is not None:
+            record.slug = slug
+        db.session.add(record)
+
+    _write_guarded(add)
+    record_change(actor_id, "create", record, after=_snapshot(record), reason=reason,
+                  summary=str(record))
     return record
 
 
 def update_record(record: R, values: dict[str, Any], actor_id: int | None) -> R:
-    """Change a record's fields and audit the before and after."""
+    """Change a record's fields after checking its rules; audit the before and after."""
     if getattr(record, "archived_at", None) is not None:
-        raise RegistryError("archived records cannot be edited; restore it first")
-    before = snapshot(record)
-    for key, value in values.items():
-        setattr(record, key, value)
-    record_change(actor_id, "update", record, before=before, summary=str(record))
+        raise RegistryError(_l("Archived records cannot be edited; restore it first."))
+    check_record(type(record), values, record)
+    before = _snapshot(record)
+    _write_guarded(lambda: _assign(record, values))
+    record_change(actor_id, "update", record, before=before, after=_snapshot(record),
+                  summary=str(record))
     return record
 
 
 def archive_record(record: R, actor_id: int | None, reason: str | None = None) -> R:
     """Archive a record: it stays readable and referenced, but leaves lists and choices."""
     if record.archived_at is not None:  # type: ignore[attr-defined]
-        raise RegistryError("this record is already archived")
-    before = snapshot(record)
+        raise RegistryError(_l("This record is already archived."))
+    before = _snapshot(record)
     record.archived_at = now_utc()  # type: ignore[attr-defined]
-    record_change(actor_id, "archive", record, before=before, reason=reason, summary=str(record))
+    record_change(actor_id, "archive", record, before=before, after=_snapshot(record),
+                  reason=reason, summary=str(record))
     return record
 
 
 def restore_record(record: R, actor_id: int | None) -> R:
     """Bring an archived record back into use."""
     if record.archived_at is None:  # type: ignore[attr-defined]
-        raise RegistryError("this record is not archived")
-    before = snapshot(record)
+        raise RegistryError(_l("This record is not archived."))
+    before = _snapshot(record)
     record.archived_at = None  # type: ignore[attr-defined]
-    record_change(actor_id, "restore", record, before=before, summary=str(record))
+    record_change(actor_id, "restore", record, before=before, after=_snapshot(record),
+                  summary=str(record))
     return record
 
 
 def set_staff_roles(staff: StaffMember, roles: set[StaffRole]) -> None:
-    """Replace a staff member's jobs."""
-    staff.role_links = [StaffRoleLink(role=role) for role in sorted(roles, key=lambda r: r.value)]
+    """Replace a staff member's jobs (links for jobs kept are kept, not recreated)."""
+    current = {link.role: link for link in staff.role_links}
+    staff.role_links = [
+        current.get(role) or StaffRoleLink(role=role)
+        for role in sorted((StaffRole(role) for role in roles), key=lambda r: r.value)
+    ]
 
 
 def dni_taken(dni: str, except_id: int | None = None) -> bool:

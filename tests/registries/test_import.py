@@ -1,0 +1,249 @@
+"""CSV import of families and staff: preview with row errors first, then all rows or none."""
+
+from __future__ import annotations
+
+import codecs
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from app.accounts.roles import Role
+from app.audit.models import AuditEvent
+from app.registries.models import HomestayFamily, ImportBatch, PaymentMethod, StaffMember, StaffRole
+
+DATA = Path(__file__).parent / "data"
+FAMILIES_ES = (DATA / "familias_es.csv").read_bytes()
+STAFF_EN = (DATA / "staff_en.csv").read_bytes()
+
+
+def count(db_session, model) -> int:
+    return db_session.scalar(select(func.count()).select_from(model))
+
+
+def upload(client, url: str, content: bytes, filename: str = "file.csv"):
+    return client.post(url, data={"file": (io.BytesIO(content), filename)},
+                       content_type="multipart/form-data")
+
+
+def token_of(response) -> str:
+    html = response.get_data(as_text=True)
+    start = html.index('name="token"')
+    return html[start:].split('value="', 1)[1].split('"', 1)[0]
+
+
+@pytest.fixture
+def communities(build):
+    return {name: build.community(name=name) for name in ("Huacahuasi", "Choquecancha")}
+
+
+def test_spanish_semicolon_file_is_previewed_then_imported_whole(client, manager, communities, db_session):
+    preview = upload(client, "/families/import", FAMILIES_ES, "familias.csv")
+    assert preview.status_code == 200
+    html = preview.get_data(as_text=True)
+    assert "Juana Ñaupa Quispe" in html and "Import all 3 rows" in html
+    assert "UTF-8" in html and "“;”" in html
+    assert count(db_session, HomestayFamily) == 0  # nothing written before the confirmation
+
+    response = client.post("/families/import/confirm", data={"token": token_of(preview)})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/families")
+    families = {family.household_head: family for family in db_session.scalars(select(HomestayFamily))}
+    assert set(families) == {"Juana Ñaupa Quispe", "Mariano Huillca Condori", "Martina Cusihuamán Puma"}
+    mariano = families["Mariano Huillca Condori"]
+    assert mariano.community == communities["Huacahuasi"] and mariano.payment_method == PaymentMethod.YAPE
+    martina = families["Martina Cusihuamán Puma"]
+    assert martina.active is False and martina.bank_account == "00412345678901" and martina.beds == 5
+    assert families["Juana Ñaupa Quispe"].notes == "Cocina con leña, baño seco"
+
+    creates = db_session.scalars(select(AuditEvent).where(
+        AuditEvent.entity_type == "homestay_families", AuditEvent.action == "create")).all()
+    assert len(creates) == 3 and {event.actor_id for event in creates} == {manager.id}
+    assert all(event.reason.startswith("CSV import #") for event in creates)
+    imported = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "import"))
+    assert imported.actor_id == manager.id and imported.after["rows"] == 3
+
+
+@pytest.mark.parametrize("encode", [
+    lambda text: text.encode("latin-1"),
+    lambda text: text.encode("cp1252"),
+    lambda text: codecs.BOM_UTF8 + text.encode("utf-8"),
+    lambda text: text.replace("\n", "\r\n").encode("utf-8"),
+], ids=["latin-1", "windows-1252", "utf-8-bom", "crlf"])
+def test_excel_encodings_read_the_same_names(client, manager, communities, db_session, encode):
+    content = encode(FAMILIES_ES.decode("utf-8"))
+    preview = upload(client, "/families/import", content)
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    client.post("/families/import/confirm", data={"token": token_of(preview)})
+    heads = set(db_session.scalars(select(HomestayFamily.household_head)))
+    assert "Juana Ñaupa Quispe" in heads and "Martina Cusihuamán Puma" in heads
+
+
+def test_row_errors_are_listed_by_row_and_column_and_nothing_is_written(client, manager, communities, db_session):
+    content = (
+        "community,household_head,gender,beds,payment_method,bank_account,wallet_phone\n"
+        "Huacahuasi,Rosa Layme,female,4,cash,,\n"            # row 2: fine
+        "Huacahuasi,Nilda Sutta,alien,4,cash,,\n"            # row 3: gender
+        "Huacahuasi,Sabina Puma,female,0,cash,,\n"           # row 4: beds
+        "Atlantis,Gregoria Ttito,female,3,cash,,\n"          # row 5: community
+        "Choquecancha,Hilario Apaza,male,3,bank,,\n"         # row 6: bank without account
+        "Choquecancha,Wilber Chalco,male,3,yape,,\n"         # row 7: yape without number
+        "huacahuasi,rosa layme,female,2,cash,,\n"            # row 8: same head as row 2
+    ).encode()
+    response = upload(client, "/families/import", content)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    rows = html.split('<tr class="problem">')[1:]
+    problems = {(row.split("</td>")[0].split(">")[-1], row.split("</td>")[1].split(">")[-1]) for row in rows}
+    assert problems == {("3", "gender"), ("4", "beds"), ("5", "community"), ("6", "bank_account"),
+                        ("7", "wallet_phone"), ("8", "household_head")}
+    assert "Unknown gender “alien”" in html and "No community is named “Atlantis”." in html
+    assert "A bank transfer needs the account number." in html
+    assert "The same household head and community are on row 2." in html
+    assert "Nothing was imported: 6 problems." in html and "Import all" not in html
+    assert count(db_session, HomestayFamily) == 0 and count(db_session, ImportBatch) == 0
+
+
+def test_family_of_an_archived_community_is_refused_in_a_file(client, manager, communities, db_session):
+    client.post(f"/communities/{communities['Choquecancha'].id}/archive")
+    response = upload(client, "/families/import", FAMILIES_ES)
+    assert response.status_code == 400
+    assert "Choquecancha is archived: new records cannot join it." in response.get_data(as_text=True)
+    assert count(db_session, HomestayFamily) == 0
+
+
+def test_staff_file_in_english_with_both_date_formats(client, manager, communities, db_session):
+    preview = upload(client, "/staff/import", STAFF_EN, "staff.csv")
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    assert client.post("/staff/import/confirm", data={"token": token_of(preview)}).status_code == 302
+    staff = {member.full_name: member for member in db_session.scalars(select(StaffMember))}
+    assert staff["Santos Quispe Mamani"].roles == {StaffRole.PORTER, StaffRole.COOK}
+    assert staff["Eusebio Condori Ttito"].birth_date.isoformat() == "1979-11-22"
+    assert staff["Lucía Apaza Huamán"].roles == {StaffRole.COOK, StaffRole.GUIDE}
+    assert staff["Lucía Apaza Huamán"].community is None
+
+
+def test_staff_rows_meet_the_form_rules_dni_and_porter_age(client, manager, build, communities, db_session):
+    build.staff(full_name="Faustino Mamani Sutta", dni="41234501")
+    content = (
+        "nombre completo;dni;fecha_de_nacimiento;roles\n"
+        "Santos Quispe;41234501;12/03/1985;porteador\n"        # row 2: DNI taken
+        "Américo Layme;4123450;12/03/1985;cocinero\n"          # row 3: 7 digits
+        "Edwin Puma;41234510;2099-01-01;guía\n"                # row 4: born in the future
+        "Leoncio Ttito;41234511;1990-01-01;piloto\n"           # row 5: unknown role
+        "Cirilo Apaza;41234512;1990-01-01;porteador;cocinero\n"  # row 6: extra cell
+        "Nicanor Huamán;41234513;1988-08-08;arriero\n"         # row 7: fine
+        "Saturnino Chalco;41234513;1988-08-08;arriero\n"       # row 8: same DNI as row 7
+    ).encode()
+    html = upload(client, "/staff/import", content).get_data(as_text=True)
+    assert "DNI 41234501 already belongs to Faustino Mamani Sutta." in html
+    assert "A DNI has exactly 8 digits." in html
+    assert "Enter a birth date in the past." in html
+    assert "Unknown role “piloto”" in html
+    assert "This row has 5 cells but the header has 4." in html
+    assert "DNI 41234513 is also on row 7." in html
+    assert count(db_session, StaffMember) == 1
+
+
+def test_under_age_porter_in_a_file_is_refused_with_the_law(client, manager, db_session):
+    from tests.registries.test_staff import years_ago
+
+    content = f"full_name,dni,birth_date,roles\nYoung One,41234599,{years_ago(17).isoformat()},porter\n".encode()
+    html = upload(client, "/staff/import", content).get_data(as_text=True)
+    assert "Porters must be 18 or older (Ley 31614): this person is 17." in html
+    assert count(db_session, StaffMember) == 0
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "The file is empty."),
+    (b"household_head;beds\nJuana;3\n", "The file needs a column “community”"),
+    (b"community,household_head,gender,beds\n", "The file has a header but no rows."),
+    (b"\x00\xff\xfe\x01garbage\x00\n\x00", "The file needs a column"),
+    (b'community,household_head,gender,beds\n"Huacahuasi,Juana,female,4\n', "No community is named"),
+    (b"community,comunidad,household_head,gender,beds\n", "Two columns give the same information"),
+])
+def test_unreadable_files_are_explained_not_crashed_on(client, manager, content, message, db_session):
+    response = upload(client, "/families/import", content)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert count(db_session, HomestayFamily) == 0
+
+
+def test_too_many_rows_are_refused(app, client, manager, communities, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_MAX_ROWS", 2)
+    response = upload(client, "/families/import", FAMILIES_ES)
+    assert response.status_code == 400
+    assert "The file has more than 2 rows" in response.get_data(as_text=True)
+
+
+def test_upload_without_a_file_or_with_a_wrong_extension_re_renders_the_form(client, manager):
+    assert client.post("/families/import", data={}).status_code == 400
+    response = upload(client, "/families/import", b"x", "photo.exe")
+    assert response.status_code == 400 and "Upload a .csv file." in response.get_data(as_text=True)
+
+
+def test_confirmation_rechecks_the_database_all_or_nothing(client, manager, build, communities, db_session):
+    preview = upload(client, "/staff/import", STAFF_EN)
+    assert preview.status_code == 200
+    # Between the preview and the click, someone registers the third person's DNI.
+    build.staff(full_name="Someone Else", dni="41234503")
+    response = client.post("/staff/import/confirm", data={"token": token_of(preview)})
+    assert response.status_code == 400
+    assert "DNI 41234503 already belongs to Someone Else." in response.get_data(as_text=True)
+    assert count(db_session, StaffMember) == 1
+    assert db_session.scalar(select(ImportBatch.imported_at)) is None
+
+
+def test_a_batch_is_imported_once_and_only_by_its_uploader(client, auth, manager, communities, db_session):
+    preview = upload(client, "/families/import", FAMILIES_ES)
+    token = token_of(preview)
+    auth.logout()
+    auth.login_as(Role.ADMIN)
+    response = client.post("/families/import/confirm", data={"token": token}, follow_redirects=True)
+    assert "This import is unknown." in response.get_data(as_text=True)
+    assert count(db_session, HomestayFamily) == 0
+    auth.logout()
+    client.post("/login", data={"email": manager.email, "password": "correct-horse-battery"})
+    assert client.post("/families/import/confirm", data={"token": token}).status_code == 302
+    again = client.post("/families/import/confirm", data={"token": token}, follow_redirects=True)
+    assert "This file has already been imported." in again.get_data(as_text=True)
+    assert count(db_session, HomestayFamily) == 3
+    assert client.post("/families/import/confirm", data={"token": "x" * 500}).status_code == 302
+
+
+# --- The same importer on the command line ---------------------------------------------------
+
+
+def run_cli(app, *args):
+    return app.test_cli_runner().invoke(args=["import", *args])
+
+
+def test_cli_imports_a_good_file(app, communities, db_session, tmp_path):
+    path = tmp_path / "familias.csv"
+    path.write_bytes(FAMILIES_ES)
+    result = run_cli(app, "families", str(path))
+    assert result.exit_code == 0, result.output
+    assert "Imported 3 families" in result.output
+    assert count(db_session, HomestayFamily) == 3
+    imported = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "import"))
+    assert imported.actor_id is None and "command line" in imported.reason
+
+
+def test_cli_dry_run_writes_nothing(app, communities, db_session, tmp_path):
+    path = tmp_path / "staff.csv"
+    path.write_bytes(STAFF_EN)
+    result = run_cli(app, "staff", str(path), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "3 rows checked" in result.output
+    assert count(db_session, StaffMember) == 0
+
+
+def test_cli_prints_row_errors_and_exits_non_zero_writing_nothing(app, communities, db_session, tmp_path):
+    path = tmp_path / "staff.csv"
+    path.write_bytes(STAFF_EN + b"Bad Row,123,1990-01-01,male,,,,,,porter,cash,\n")
+    result = run_cli(app, "staff", str(path))
+    assert result.exit_code == 1
+    assert "row 5, dni: A DNI has exactly 8 digits." in result.output
+    assert count(db_session, StaffMember) == 0
+    spanish = run_cli(app, "staff", str(path), "--language", "es")
+    assert spanish.exit_code == 1 and "El DNI tiene exactamente 8 dígitos." in spanish.output
