@@ -62,9 +62,10 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import blueprint as accounts
     from app.audit.routes import blueprint as audit
     from app.home.routes import blueprint as home
+    from app.operations.routes import blueprint as operations
     from app.registries.routes import blueprint as registries
 
-    for blueprint in (home, accounts, audit, registries):
+    for blueprint in (home, accounts, audit, registries, operations):
         app.register_blueprint(blueprint)
 
 

@@ -28,6 +28,11 @@ MENU: list[MenuEntry] = [
     MenuEntry(_l("Families"), "registries.family_list", frozenset({A, M, C})),
     MenuEntry(_l("Weavers"), "registries.association_list", frozenset({A, M, C})),
     MenuEntry(_l("Staff"), "registries.staff_list", frozenset({A, M, C})),
+    MenuEntry(_l("Operations"), "operations.dashboard", frozenset({A, M, C})),
+    MenuEntry(_l("Departures"), "operations.departure_list", frozenset({A, M, C})),
+    MenuEntry(_l("Routes"), "operations.route_list", frozenset({A, M, C})),
+    MenuEntry(_l("Homestay fairness"), "operations.fairness_index", frozenset({A, M, C})),
+    MenuEntry(_l("Parameters"), "operations.parameters", frozenset({A, M, C})),
     MenuEntry(_l("Audit trail"), "audit.event_list", frozenset({A})),
 ]
 

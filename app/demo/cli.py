@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from app.accounts.models import User
+from app.demo.operations import seed_operations
 from app.demo.registries import seed_registries
 from app.demo.users import DEMO_PASSWORD, DEMO_USERS, seed_users
 from app.extensions import db
@@ -19,6 +20,7 @@ def seed_demo(seed: int = 2026) -> list:
     """Load every capability's demo data (flushes; the caller commits)."""
     rng = random.Random(seed)
     communities = seed_registries(rng)
+    seed_operations(communities, rng)
     return seed_users(communities)
 
 

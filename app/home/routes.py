@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
 
-from app.accounts.roles import ALL_ROLES, roles_required
+from app.accounts.roles import ALL_ROLES, Role, roles_required
 
 blueprint = Blueprint("home", __name__)
 
@@ -13,4 +14,6 @@ blueprint = Blueprint("home", __name__)
 @roles_required(*ALL_ROLES)
 def index():
     """The start page, with the shortcuts of the user's role."""
+    if current_user.role == Role.MANAGER:
+        return redirect(url_for("operations.dashboard"))
     return render_template("home/index.html")

@@ -23,8 +23,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from app.clock import UTCDateTime, now_utc
@@ -354,6 +356,14 @@ class Traveller(db.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+# The group size, computed in the same SELECT; deferred, so only list pages that ask pay for it.
+Departure.traveller_count = column_property(
+    select(func.count(Traveller.id)).where(Traveller.departure_id == Departure.id)
+    .correlate_except(Traveller).scalar_subquery(),
+    deferred=True,
+)
 
 
 class StaffAssignment(db.Model):
