@@ -86,9 +86,10 @@ def register_template_helpers(app: Flask) -> None:
 def register_security(app: Flask) -> None:
     """Access rules on every endpoint and the security headers on every response."""
     from app.accounts.roles import refuse_undeclared_endpoints
-    from app.security import add_security_headers
+    from app.security import add_security_headers, refuse_malformed_input
 
     refuse_undeclared_endpoints(app)
+    app.before_request(refuse_malformed_input)
     app.after_request(add_security_headers)
 
 

@@ -33,6 +33,7 @@ MENU: list[MenuEntry] = [
     MenuEntry(_l("Routes"), "operations.route_list", frozenset({A, M, C})),
     MenuEntry(_l("Homestay fairness"), "operations.fairness_index", frozenset({A, M, C})),
     MenuEntry(_l("Parameters"), "operations.parameters", frozenset({A, M, C})),
+    MenuEntry(_l("Users"), "accounts.user_list", frozenset({A})),
     MenuEntry(_l("Audit trail"), "audit.event_list", frozenset({A})),
 ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, abort, request
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -18,3 +18,18 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
+
+
+# The largest page number a list accepts; beyond it the offset overflows the database integer.
+MAX_PAGE = 100_000
+
+
+def refuse_malformed_input() -> None:
+    """Answer 400 to input no honest form sends: NUL characters (PostgreSQL text cannot hold
+    them) and page numbers past any list's end (their offset overflows the database's integer)."""
+    values = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    if any("\x00" in key or "\x00" in value for key, value in values):
+        abort(400)
+    page = request.args.get("page", "")
+    if page.isdigit() and int(page) > MAX_PAGE:
+        abort(400)

@@ -51,7 +51,6 @@ def create_user_command(email, role, full_name, language, partner_name, password
             email, full_name or email, Role(role), password, language=language, partner_id=partner_id
         )
     except AccountError as exc:
-        db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"created {user.email} ({user.role.value})")
@@ -66,7 +65,6 @@ def set_password_command(email, password_stdin):
     try:
         set_password(user, _read_password(password_stdin))
     except AccountError as exc:
-        db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"password changed for {user.email}")
@@ -77,6 +75,9 @@ def set_password_command(email, password_stdin):
 def deactivate_command(email):
     """Stop an account from signing in (its history stays)."""
     user = _find_user(email)
-    deactivate_user(user)
+    try:
+        deactivate_user(user)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"deactivated {user.email}")

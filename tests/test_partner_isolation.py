@@ -1,0 +1,65 @@
+"""A partner organisation's reader sees only what is issued to it: every office page and file is
+403 to them whatever id they guess, and another organisation's files are 403 or 404."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from app.accounts.roles import PUBLIC, Role
+from config import TestConfig
+from tests.conftest import PASSWORD
+from tests.route_walk import (
+    MISSING_ID,
+    build_url,
+    collect_access_rules,
+    demo_sign_in,
+    probe_method,
+    seed_demo_data,
+    walked_rules,
+)
+
+GUESSED_IDS = (1, 2, 3, 7, 42, MISSING_ID)
+
+
+def _partner_routes_with_ids() -> list[str]:
+    """Routes a partner may open that name a record: their reports and files."""
+    app = create_app(TestConfig)
+    rules = collect_access_rules()
+    return [rule.endpoint for rule in walked_rules(app)
+            if rule.arguments and rules.expected.get(rule.endpoint) not in (None, PUBLIC)
+            and Role.PARTNER in rules.expected[rule.endpoint]]
+
+
+def test_partner_guessing_urls_of_office_pages_gets_403_every_time(app, db_session):
+    rules = collect_access_rules()
+    values = seed_demo_data(app)
+    client = app.test_client()
+    demo_sign_in(client, Role.PARTNER)
+    office = [rule for rule in walked_rules(app)
+              if rules.expected[rule.endpoint] != PUBLIC and Role.PARTNER not in rules.expected[rule.endpoint]]
+    assert office, "no office routes found"
+    answered = []
+    for rule in office:
+        guesses = [values] + [{**values, **{name: guess for name in rule.arguments}}
+                              for guess in GUESSED_IDS] if rule.arguments else [values]
+        for guess in guesses:
+            url = build_url(app, rule, guess)
+            response = client.open(url, method=probe_method(rule))
+            if response.status_code != 403:
+                answered.append(f"{probe_method(rule)} {url}: {response.status_code}")
+    assert answered == []
+
+
+@pytest.mark.parametrize("endpoint", _partner_routes_with_ids())
+def test_another_organisations_files_are_403_or_404(app, db_session, build, endpoint):
+    """The demo data issues to the demo partner; a reader of a new organisation sees none of it."""
+    rules = collect_access_rules()
+    values = seed_demo_data(app)
+    outsider = build.user(role=Role.PARTNER, partner=build.partner(name="Another NGO"))
+    client = app.test_client()
+    assert client.post("/login", data={"email": outsider.email, "password": PASSWORD}).status_code == 302
+    rule = next(rule for rule in walked_rules(app) if rule.endpoint == endpoint)
+    for guess in [values, *({**values, **{name: n for name in rule.arguments}} for n in GUESSED_IDS)]:
+        url = build_url(app, rule, guess)
+        assert client.open(url, method=probe_method(rule)).status_code in (403, 404), url
