@@ -62,10 +62,12 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import blueprint as accounts
     from app.audit.routes import blueprint as audit
     from app.home.routes import blueprint as home
+    from app.impact.routes import blueprint as impact
     from app.operations.routes import blueprint as operations
+    from app.partners.routes import blueprint as partners
     from app.registries.routes import blueprint as registries
 
-    for blueprint in (home, accounts, audit, registries, operations):
+    for blueprint in (home, accounts, audit, registries, operations, partners, impact):
         app.register_blueprint(blueprint)
 
 
@@ -97,6 +99,7 @@ def register_commands(app: Flask) -> None:
     """CLI commands: users, imports, demo data."""
     from app.accounts.cli import users_cli
     from app.demo.cli import seed_demo_command
+    from app.impact.cli import report_cli
     from app.ledger.cli import ledger_cli
     from app.registries.cli import import_cli
 
@@ -104,3 +107,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(import_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(report_cli)

@@ -34,6 +34,9 @@ MENU: list[MenuEntry] = [
     MenuEntry(_l("Homestay fairness"), "operations.fairness_index", frozenset({A, M, C})),
     MenuEntry(_l("Parameters"), "operations.parameters", frozenset({A, M, C})),
     MenuEntry(_l("Users"), "accounts.user_list", frozenset({A})),
+    MenuEntry(_l("Impact reports"), "impact.report_form", frozenset({A, M, C})),
+    MenuEntry(_l("Impact reports"), "impact.issued_list", frozenset({P})),
+    MenuEntry(_l("Partners"), "partners.partner_list", frozenset({A, M, C})),
     MenuEntry(_l("Audit trail"), "audit.event_list", frozenset({A})),
 ]
 

@@ -13,7 +13,9 @@ blueprint = Blueprint("home", __name__)
 @blueprint.route("/")
 @roles_required(*ALL_ROLES)
 def index():
-    """The start page, with the shortcuts of the user's role."""
+    """The start page, with the shortcuts of the user's role (partners: their reports)."""
     if current_user.role == Role.MANAGER:
         return redirect(url_for("operations.dashboard"))
+    if current_user.role == Role.PARTNER:
+        return redirect(url_for("impact.issued_list"))
     return render_template("home/index.html")
