@@ -13,6 +13,7 @@ from app.accounts.models import User
 from app.demo.history import MAX_SEASONS, seed_history
 from app.demo.operations import seed_operations
 from app.demo.registries import seed_registries
+from app.demo.season_books import seed_season_books
 from app.demo.users import DEMO_PASSWORD, DEMO_USERS, seed_users
 from app.extensions import db
 
@@ -29,6 +30,7 @@ def seed_demo(seed: int = 2026, seasons: int = 1) -> list:
                    f"{counts.travellers} travellers, {counts.journal_entries} journal entries, "
                    f"{counts.journal_lines} journal lines, {counts.obligations} obligations, "
                    f"{counts.payments} payments.")
+    seed_season_books(random.Random(f"books-{seed}"))
     return logins
 
 

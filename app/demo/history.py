@@ -77,6 +77,7 @@ from app.operations.models import (
     WorkshopBooking,
 )
 from app.payments.models import (
+    ApprovalThreshold,
     Payment,
     PaymentAllocation,
     PaymentBatch,
@@ -625,7 +626,7 @@ def _rate_for_year(centimos_now: int, year: int) -> int:
     return max(100, round(centimos_now * factor / 100) * 100)
 
 
-def _parameters(rng: random.Random, first_year: int) -> None:
+def seed_parameters(rng: random.Random, first_year: int) -> None:
     """UIT values, the load limit, a rate card per year and weekly exchange rates, where missing."""
     known_uit = set(db.session.scalars(select(UitValue.year)))
     rows = [dict(year=year, amount=money(amount * 100), note="SUNAT, D.S. of the year.",
@@ -738,6 +739,7 @@ class Paid:
     allocations: list[tuple[Owed, int]]
     batch_id: int | None = None
     void: tuple[date, int, str] | None = None
+    approved: bool = False
 
 
 class LedgerHistory:
@@ -755,6 +757,8 @@ class LedgerHistory:
         self.receipt = db.session.scalar(
             select(ReceiptSequence.last_number).where(ReceiptSequence.name == RECEIPTS)) or 0
         self.first_receipt = self.receipt + 1
+        self.thresholds = sorted((t.effective_from, int(t.amount * 100))
+                                 for t in db.session.scalars(select(ApprovalThreshold)))
         self.owed: list[Owed] = []
         self.open_by_community: dict[int, set[int]] = defaultdict(set)
         self.by_id: dict[int, Owed] = {}
@@ -925,7 +929,7 @@ class LedgerHistory:
             [(payable_code(*payee), payee, amount, 0, f"receipt {self.receipt:06d}"),
              (CASH_ACCOUNT_OF_METHOD[method], None, 0, amount, reference)], at)
         paid = Paid(payment_id, payee, amount, method, day, key, self.receipt, entry_id, reference,
-                    allocations, batch_id)
+                    allocations, batch_id, approved=self._needs_approval(amount, day))
         self.payments.append(paid)
         for o, _share in allocations:
             community = self.payees[o.payee]["community_id"]
@@ -934,6 +938,11 @@ class LedgerHistory:
         if may_void and self.rng.random() < 0.015:
             self._at(day + timedelta(days=self.rng.randint(1, 3)), 3, self._void, paid)
         return paid
+
+    def _needs_approval(self, amount: int, day: date) -> bool:
+        """`needs_approval`: above the threshold in force that day (or with none set)."""
+        position = bisect_right(self.thresholds, (day, math.inf))
+        return position == 0 or amount > self.thresholds[position - 1][1]
 
     def _void(self, day: date, paid: Paid) -> None:
         """`void_payment`: the mirror entry, the amounts given back, then the right payment."""
@@ -1000,7 +1009,10 @@ class LedgerHistory:
                 status=PaymentStatus.VOIDED if voided else PaymentStatus.POSTED,
                 idempotency_key=p.key, note=None, batch_id=p.batch_id, entry_id=p.entry_id,
                 void_entry_id=p.void[1] if voided else None, created_by_id=self.accountant_id,
-                created_at=posted_at, approved_by_id=None, approved_at=None, posted_at=posted_at,
+                created_at=lima_moment(p.day, time(14, 0)), posted_at=posted_at,
+                # Above the threshold a second person (the administrator) approved it.
+                approved_by_id=self.admin_id if p.approved else None,
+                approved_at=posted_at if p.approved else None,
                 voided_by_id=self.accountant_id if voided else None,
                 voided_at=lima_moment(p.void[0], time(9, 0)) if voided else None,
                 void_reason=p.void[2] if voided else None,
@@ -1032,7 +1044,7 @@ def seed_history(seasons: int, rng: random.Random,
     last_year = DEMO_TODAY.year - 1
     first_year = DEMO_TODAY.year - seasons + 1
     db.session.flush()
-    _parameters(rng, first_year)
+    seed_parameters(rng, first_year)
     ids, rows = IdBook(), Rows()
     operations = OperationsHistory(rng, ids, rows, first_year, last_year, departures_per_year)
     operations.load_limit_kg = db.session.scalar(

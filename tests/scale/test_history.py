@@ -61,7 +61,13 @@ def test_three_seasons_of_history_obey_the_ledger_and_the_trail(ctx, db_session)
         .where(Payment.status == PaymentStatus.POSTED)
         .group_by(PaymentAllocation.obligation_id).having(func.count() > 1).subquery()))
     assert split > 0
-    assert set(db_session.scalars(select(Obligation.status))) == {ObligationStatus.SETTLED}
+    history_owed = select(Obligation.status).where(Obligation.service_date < date(2026, 1, 1))
+    assert set(db_session.scalars(history_owed)) == {ObligationStatus.SETTLED}
+    # Above the approval threshold (S/ 1,000 from the migration) a second person approved.
+    big = db_session.execute(select(Payment.created_by_id, Payment.approved_by_id)
+                             .where(Payment.amount > Decimal("1000"),
+                                    Payment.status == PaymentStatus.POSTED)).all()
+    assert big and all(approver is not None and approver != maker for maker, approver in big)
     closed = set(db_session.execute(select(AccountingPeriod.year, AccountingPeriod.month)
                                     .where(AccountingPeriod.closed_at.is_not(None))).all())
     assert {(year, month) for year in (2024, 2025) for month in range(1, 13)} <= closed
@@ -108,6 +114,17 @@ def test_history_is_deterministic(ctx, db_session):
     db_session.rollback()
     _history(db_session, seasons=2, per_year=10, seed=3)
     assert fingerprint() == first
+
+
+def test_the_demo_season_is_posted_and_paid_through_the_services(ctx, db_session):
+    seed_demo(seed=4)
+    completed = db_session.scalars(select(Departure).where(Departure.status == DepartureStatus.COMPLETED)).all()
+    assert completed and all(d.posted_at is not None for d in completed)
+    statuses = dict(db_session.execute(select(Payment.status, func.count()).group_by(Payment.status)).all())
+    assert statuses[PaymentStatus.POSTED] > 10 and statuses[PaymentStatus.PENDING] == 2
+    open_owed = db_session.scalars(select(Obligation).where(Obligation.status == ObligationStatus.OPEN)).all()
+    assert any(o.service_date > date(2026, 8, 31) for o in open_owed)  # September is still owed
+    assert run_checks() == {name: [] for name in run_checks()}
 
 
 @pytest.mark.parametrize("seasons", [0, 1, 99])
