@@ -63,11 +63,12 @@ def register_blueprints(app: Flask) -> None:
     from app.audit.routes import blueprint as audit
     from app.home.routes import blueprint as home
     from app.impact.routes import blueprint as impact
+    from app.ledger.routes import blueprint as ledger
     from app.operations.routes import blueprint as operations
     from app.partners.routes import blueprint as partners
     from app.registries.routes import blueprint as registries
 
-    for blueprint in (home, accounts, audit, registries, operations, partners, impact):
+    for blueprint in (home, accounts, audit, registries, operations, ledger, partners, impact):
         app.register_blueprint(blueprint)
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 
 def select_locale() -> str:
-    """The signed-in user's language; before sign-in, the session's or the browser's."""
+    """The signed-in user's language; before sign-in, the session's or the browser's.
+
+    Outside a request (CLI commands, services called from scripts) the default language.
+    """
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     if session.get("language") in languages:

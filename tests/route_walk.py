@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import func, select
+from sqlalchemy import inspect as sa_inspect
 from werkzeug.routing import Rule
 
 import tests

@@ -10,7 +10,13 @@ import pytest
 from app import create_app
 from app.accounts.roles import PUBLIC, Role
 from app.demo.users import DEMO_PASSWORD, DEMO_USERS
-from tests.route_walk import build_url, collect_access_rules, row_counts, seed_demo_data, walked_rules
+from tests.route_walk import (
+    build_url,
+    collect_access_rules,
+    row_counts,
+    seed_demo_data,
+    walked_rules,
+)
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 

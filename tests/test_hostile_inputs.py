@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 
 import pytest
+
 from app import create_app
 from app.accounts.roles import PUBLIC, Role
 from config import TestConfig

@@ -54,7 +54,6 @@ def test_partner_guessing_urls_of_office_pages_gets_403_every_time(app, db_sessi
 @pytest.mark.parametrize("endpoint", _partner_routes_with_ids())
 def test_another_organisations_files_are_403_or_404(app, db_session, build, endpoint):
     """The demo data issues to the demo partner; a reader of a new organisation sees none of it."""
-    rules = collect_access_rules()
     values = seed_demo_data(app)
     outsider = build.user(role=Role.PARTNER, partner=build.partner(name="Another NGO"))
     client = app.test_client()

@@ -10,7 +10,13 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.accounts.roles import Role
-from app.accounts.services import AccountError, create_user, deactivate_user, normalise_email, set_password
+from app.accounts.services import (
+    AccountError,
+    create_user,
+    deactivate_user,
+    normalise_email,
+    set_password,
+)
 from app.extensions import db
 from app.partners.models import Partner
 

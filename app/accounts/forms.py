@@ -103,7 +103,7 @@ class UserCreateForm(FlaskForm):
 
     def __init__(self, partners, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.role.choices = role_choices()
+        self.role.choices = role_choices(_l("Choose a role"))  # no silent default: admin is one
         self.partner_id.choices = [SelectChoice("", "—")] + [
             SelectChoice(str(partner.id), partner.name) for partner in partners
         ]

@@ -14,6 +14,7 @@ from app.clock import UTCDateTime, now_utc
 from app.database import enum_column_type
 from app.extensions import db
 
+
 class User(UserMixin, db.Model):
     """A person who signs in: office staff or a partner organisation's reader."""
 

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.demo.history import MAX_SEASONS, seed_history
+from app.demo.ledger import seed_ledger
 from app.demo.operations import seed_operations
 from app.demo.registries import seed_registries
-from app.demo.season_books import seed_season_books
 from app.demo.users import DEMO_PASSWORD, DEMO_USERS, seed_users
 from app.extensions import db
 
@@ -24,13 +24,13 @@ def seed_demo(seed: int = 2026, seasons: int = 1) -> list:
     communities = seed_registries(rng)
     seed_operations(communities, rng)
     logins = seed_users(communities)
-    if seasons > 1:
+    if seasons > 1:  # before the ledger's demo, so receipts and ids follow the calendar
         counts = seed_history(seasons, random.Random(f"history-{seed}"))
         click.echo(f"History: {counts.seasons} seasons, {counts.departures} departures, "
                    f"{counts.travellers} travellers, {counts.journal_entries} journal entries, "
                    f"{counts.journal_lines} journal lines, {counts.obligations} obligations, "
                    f"{counts.payments} payments.")
-    seed_season_books(random.Random(f"books-{seed}"))
+    seed_ledger(communities, rng)
     return logins
 
 

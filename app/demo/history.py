@@ -626,8 +626,9 @@ def _rate_for_year(centimos_now: int, year: int) -> int:
     return max(100, round(centimos_now * factor / 100) * 100)
 
 
-def seed_parameters(rng: random.Random, first_year: int) -> None:
-    """UIT values, the load limit, a rate card per year and weekly exchange rates, where missing."""
+def seed_parameters(rng: random.Random, first_year: int, last_year: int) -> None:
+    """UIT values, the load limit, a rate card per year and weekly exchange rates for the history
+    years, where missing (the current year's are the ledger demo's)."""
     known_uit = set(db.session.scalars(select(UitValue.year)))
     rows = [dict(year=year, amount=money(amount * 100), note="SUNAT, D.S. of the year.",
                  created_at=lima_moment(date(year, 1, 2), WORK_START))
@@ -642,12 +643,9 @@ def seed_parameters(rng: random.Random, first_year: int) -> None:
             created_at=lima_moment(first_day, WORK_START))])
     existing = {(service, day) for service, day in db.session.execute(
         select(RateCard.service, RateCard.effective_from).where(RateCard.community_id.is_(None)))}
-    services_with_rate = {service for service, _day in existing}
     cards = []
-    for year in range(first_year, DEMO_TODAY.year + 1):
+    for year in range(first_year, last_year + 1):
         day = date(year, 1, 1)
-        if year == DEMO_TODAY.year and services_with_rate:
-            break  # the current year's card is whoever else set it up
         uit = UIT_BY_YEAR.get(year) or db.session.scalar(select(UitValue.amount).where(UitValue.year == year))
         rates = {**{service: _rate_for_year(value, year) for service, value in RATES_NOW.items()},
                  ServiceKind.PORTER_DAY: math.ceil(int(uit) * 3 / 100) * 100 if uit else 17000}
@@ -660,7 +658,7 @@ def seed_parameters(rng: random.Random, first_year: int) -> None:
         db.session.execute(insert(RateCard.__table__), cards)
     known_days = set(db.session.scalars(select(ExchangeRate.rate_date)))
     rates, day = [], first_day - timedelta(days=first_day.weekday())
-    while day <= DEMO_TODAY:
+    while day <= date(last_year, 12, 31):
         mean = Decimal(USD_PEN_BY_YEAR.get(day.year, "3.40"))
         value = (mean + Decimal(rng.randint(-600, 600)) / 10000).quantize(Decimal("0.0001"))
         if day not in known_days:
@@ -1036,17 +1034,17 @@ def _insert(model, rows: list[dict]) -> None:
         db.session.execute(insert(model.__table__), rows[start:start + CHUNK])
 
 
-def seed_history(seasons: int, rng: random.Random,
-                 departures_per_year: int = DEPARTURES_PER_YEAR) -> HistoryCounts:
+def seed_history(seasons: int, rng: random.Random, departures_per_year: int | None = None) -> HistoryCounts:
     """Add the `seasons - 1` seasons before the demo's year (flushes; the caller commits)."""
     if not 2 <= seasons <= MAX_SEASONS:
         raise ValueError(f"seasons must be between 2 and {MAX_SEASONS}")
     last_year = DEMO_TODAY.year - 1
     first_year = DEMO_TODAY.year - seasons + 1
     db.session.flush()
-    seed_parameters(rng, first_year)
+    seed_parameters(rng, first_year, last_year)
     ids, rows = IdBook(), Rows()
-    operations = OperationsHistory(rng, ids, rows, first_year, last_year, departures_per_year)
+    operations = OperationsHistory(rng, ids, rows, first_year, last_year,
+                                   departures_per_year or DEPARTURES_PER_YEAR)
     operations.load_limit_kg = db.session.scalar(
         select(LoadLimit.limit_kg).where(LoadLimit.effective_from <= date(first_year, 1, 1))
         .order_by(LoadLimit.effective_from.desc()).limit(1)) or Decimal("20")

@@ -67,7 +67,7 @@ __all__ = [
     "PeriodClosed", "PeriodError", "UnbalancedEntry", "LineSpec", "post_entry", "payable_account",
     "cash_account", "system_account", "expense_account", "ensure_period_open", "close_period",
     "reopen_period", "reverse_entry", "post_services", "post_departure", "departure_entry_date",
-    "post_departure_correction",
+    "post_departure_correction", "price_services", "PricedService",
     "void_obligation", "usd_to_pen",
 ]
 
@@ -197,6 +197,8 @@ def ensure_period_open(day: date) -> None:
 def close_period(year: int, month: int, actor_id: int | None) -> AccountingPeriod:
     """Close a month that has ended: from now on nothing is posted dated inside it."""
     today = today_lima()
+    if actor_id is None:
+        raise PeriodError(_("A month is closed by someone: sign in first."))
     if not 1 <= month <= 12 or not 2000 <= year <= 2100:
         raise PeriodError(_("Not a month: %(year)s-%(month)s.", year=year, month=month))
     if (year, month) >= (today.year, today.month):
@@ -373,6 +375,10 @@ def reverse_entry(entry: JournalEntry, actor_id: int | None, reason: str,
         raise NotReversible(_("Entry #%(entry)s voided obligations; a voided obligation stays voided.",
                               entry=entry.id))
     accrued = list(db.session.scalars(select(Obligation).where(Obligation.entry_id == entry.id)))
+    voided = [obligation for obligation in accrued if obligation.status == ObligationStatus.VOIDED]
+    if voided:
+        raise NotReversible(_("Obligation #%(id)s of entry #%(entry)s was voided already: void the "
+                              "other obligations one by one instead.", id=voided[0].id, entry=entry.id))
     paid = [obligation for obligation in accrued if obligation.amount_paid > 0]
     if paid:
         raise NotReversible(_("Payments were made against obligations of entry #%(entry)s: "
@@ -421,6 +427,32 @@ def _priced(service: DeliveredService) -> tuple[Decimal, int | None]:
     return card.rate, card.id
 
 
+@dataclass(frozen=True)
+class PricedService:
+    """A delivered service with the rate it is paid at and what it comes to."""
+
+    service: DeliveredService
+    rate: Decimal
+    rate_card_id: int | None
+    amount: Decimal
+
+    def __iter__(self):
+        return iter((self.service, self.rate, self.rate_card_id, self.amount))
+
+
+def price_services(services: Iterable[DeliveredService]) -> list[PricedService]:
+    """Price each service with quantity > 0 (agreed rate, else the rate card on its date)."""
+    priced = []
+    for service in services:
+        if service.quantity < 0:
+            raise LedgerError(_("A quantity cannot be negative (%(service)s).", service=service.service))
+        if service.quantity == 0:
+            continue
+        rate, card_id = _priced(service)
+        priced.append(PricedService(service, rate, card_id, rate * service.quantity))
+    return priced
+
+
 def post_services(
     services: Iterable[DeliveredService],
     *,
@@ -439,14 +471,7 @@ def post_services(
     Debits each expense category, credits each payee's payable account (a line per payee and
     service). Services with quantity zero are skipped; a negative quantity is refused.
     """
-    priced = []
-    for service in services:
-        if service.quantity < 0:
-            raise LedgerError(_("A quantity cannot be negative (%(service)s).", service=service.service))
-        if service.quantity == 0:
-            continue
-        rate, card_id = _priced(service)
-        priced.append((service, rate, card_id, rate * service.quantity))
+    priced = price_services(services)
     if not priced:
         raise NothingToPost(_("No service was delivered: there is nothing to post."))
 

@@ -344,10 +344,9 @@ class StaffForm(RegistryForm):
                                                  _l("Enter a birth date in the past."))],
     )
     gender = SelectField(
-        _l("Gender"), choices=[SelectChoice("", "—"), *GENDER_CHOICES], coerce=choice_value,
-        validators=[Optional()],
-    )
-    community_id = SelectField(_l("Community of origin"), coerce=optional_id, validators=[Optional()])
+        _l("Gender"), choices=[SelectChoice("", "—"), *GENDER_CHOICES], coerce=choice_value, default="",
+    )  # no Optional(): it would let "  " past the choice check
+    community_id = SelectField(_l("Community of origin"), coerce=optional_id)
     phone = StringField(_l("Phone"), filters=[empty_to_none], validators=[Optional(), PHONE])
     emergency_contact_name = StringField(
         _l("Emergency contact"), filters=[empty_to_none], validators=[Optional(), Length(max=120)]

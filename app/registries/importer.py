@@ -25,18 +25,19 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from werkzeug.datastructures import MultiDict
+from wtforms.fields.choices import SelectChoice
 
 from app.audit.services import record_change
 from app.clock import now_utc
 from app.extensions import db
 from app.registries.forms import FamilyForm, RegistryForm, StaffForm
 from app.registries.models import (
+    Community,
     HomestayFamily,
     ImportBatch,
     ImportKind,
     StaffMember,
 )
-from app.registries.queries import community_choices
 from app.registries.services import RegistryError, check_record, create_record
 
 PREVIEW_LIFETIME = timedelta(days=1)
@@ -105,6 +106,7 @@ class Lookup:
 
     community_ids: dict[str, int]
     community_choices: list
+    communities: list = field(default_factory=list)
 
 
 def _mapping(pairs: dict[str, tuple[str, ...]], refusal: Callable[[str], Any]) -> Callable[[str, Lookup], list[str]]:
@@ -387,8 +389,14 @@ def _map_header(preview: ImportPreview, header: list[str]) -> dict[str, int]:
 
 
 def _lookup() -> Lookup:
-    choices = community_choices(everything=True)
-    return Lookup({normalise(choice.label): choice.value for choice in choices}, choices)
+    """Every community, loaded once: by name for the cells, as choices for the forms. Holding
+    the records keeps them in the session's identity map, so the rules' lookups cost nothing."""
+    communities = db.session.scalars(select(Community).order_by(Community.name)).all()
+    return Lookup(
+        community_ids={normalise(community.name): community.id for community in communities},
+        community_choices=[SelectChoice(community.id, community.name) for community in communities],
+        communities=communities,
+    )
 
 
 def _form_errors(errors: dict, prefix: str = "") -> list[tuple[str, Any]]:

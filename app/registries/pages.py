@@ -17,7 +17,13 @@ from flask_login import current_user
 from sqlalchemy import Select
 
 from app.extensions import db
-from app.registries.forms import ImportConfirmForm, ImportUploadForm, ListFilterForm, RegistryForm
+from app.registries.forms import (
+    ImportConfirmForm,
+    ImportUploadForm,
+    ListFilterForm,
+    RegistryForm,
+    optional_id,
+)
 from app.registries.importer import (
     SPECS,
     BatchUnavailable,
@@ -45,9 +51,15 @@ def get_or_404(model, record_id: int):
     return record
 
 
+MAX_PAGE = 100_000  # far beyond any list here; keeps OFFSET inside a 64-bit integer
+
+
 def paginate(query: Select):
-    """One page of `query`, from the `page` query argument."""
-    return db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    """One page of `query`, from the `page` query argument (junk or huge numbers: page 1)."""
+    page = request.args.get("page", 1, type=int)
+    if page is None or not 1 <= page <= MAX_PAGE:
+        page = 1
+    return db.paginate(query, page=page, per_page=current_app.config["PER_PAGE"], error_out=False)
 
 
 def commit_change(message: str) -> None:
@@ -104,6 +116,11 @@ class RegistryPages:
     def create_page(self):
         """The empty form; on a valid POST, the new record."""
         form = self.form_class()
+        if not form.is_submitted() and "community_id" in form._fields:
+            try:  # "New family" from a community's page comes with it chosen
+                form.community_id.data = optional_id(request.args.get("community_id"))
+            except ValueError:
+                pass
         if form.validate_on_submit():
             try:
                 record = create_record(self.model, form.values(), current_user.id)

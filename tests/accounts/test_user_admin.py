@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from app.accounts.models import User
 from app.accounts.roles import Role
 from app.audit.models import AuditEvent
+from tests.accounts.builders import many_users
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "llama-wool-2026-x"
@@ -69,12 +70,11 @@ def test_new_account_form_refuses_duplicates_short_and_mismatched_passwords(clie
     assert user_count(db_session) == before
 
 
-def test_user_list_searches_filters_by_role_and_pages(client, auth, build, app):
+def test_user_list_searches_filters_by_role_and_pages(client, auth, build, db_session):
     auth.login_as(Role.ADMIN, full_name="Ana Torres")
     build.user(role=Role.ACCOUNTANT, full_name="Carmen Huamán", email="carmen@lares.example")
     build.user(role=Role.MANAGER, full_name="Rubén Quispe", email="ruben@lares.example")
-    for n in range(30):
-        build.user(role=Role.PARTNER, full_name=f"Reader {n:02d}")
+    many_users(db_session, 30, Role.PARTNER, partner=build.partner())
     page = client.get("/users?q=carm").get_data(as_text=True)
     assert "Carmen Huamán" in page and "Rubén Quispe" not in page
     managers = client.get("/users?role=manager").get_data(as_text=True)
@@ -86,7 +86,7 @@ def test_user_list_searches_filters_by_role_and_pages(client, auth, build, app):
     assert client.get("/users?role=nonsense&q=%27%20OR%201%3D1").status_code == 200
 
 
-def test_user_list_runs_the_same_queries_for_3_or_30_users(client, auth, build, count_queries, app):
+def test_user_list_runs_the_same_queries_for_3_or_30_users(client, auth, build, db_session, count_queries, app):
     auth.login_as(Role.ADMIN)
 
     def queries() -> int:
@@ -94,11 +94,10 @@ def test_user_list_runs_the_same_queries_for_3_or_30_users(client, auth, build, 
             assert client.get("/users").status_code == 200
         return len(statements)
 
-    for _ in range(2):
-        build.user(role=Role.PARTNER)
+    partner = build.partner()
+    many_users(db_session, 2, Role.PARTNER, partner=partner)
     few = queries()
-    for _ in range(28):
-        build.user(role=Role.PARTNER)
+    many_users(db_session, 28, Role.PARTNER, partner=build.partner())
     assert queries() == few
 
 
@@ -166,3 +165,14 @@ def test_only_admins_reach_user_administration(client, auth):
     auth.login_as(Role.MANAGER)
     assert client.get("/users").status_code == 403
     assert client.post("/users/new", data=new_user_form()).status_code == 403
+
+
+def test_new_account_form_makes_the_admin_choose_a_role(client, auth, db_session):
+    auth.login_as(Role.ADMIN)
+    page = client.get("/users/new").get_data(as_text=True)
+    role_select = page[page.index('name="role"'):]
+    role_select = role_select[:role_select.index("</select>")]
+    assert '<option value="">Choose a role</option>' in role_select and "selected" not in role_select
+    before = user_count(db_session)
+    assert client.post("/users/new", data=new_user_form(role="")).status_code == 400
+    assert user_count(db_session) == before

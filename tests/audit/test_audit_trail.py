@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app.accounts.roles import Role
 from app.audit.models import AuditEvent
 from app.audit.services import record_change, snapshot
+from tests.accounts.builders import many_users
 
 
 def event(db_session, record, action="update", actor=None, at=None, before=None, after=None, reason=None):
@@ -30,11 +31,11 @@ def test_admin_filters_by_record_type_action_user_and_dates(client, auth, build,
     manager = build.user(role=Role.MANAGER, full_name="Rubén Quispe")
     huacahuasi = build.community(name="Huacahuasi")
     family = build.family(community=huacahuasi, household_head="Juana Ñaupa")
-    event(db_session, huacahuasi, "create", manager, datetime(2026, 3, 1, 15, tzinfo=timezone.utc))
-    event(db_session, family, "create", manager, datetime(2026, 3, 2, 15, tzinfo=timezone.utc))
-    event(db_session, family, "archive", admin, datetime(2026, 3, 10, 15, tzinfo=timezone.utc))
+    event(db_session, huacahuasi, "create", manager, datetime(2026, 3, 1, 15, tzinfo=UTC))
+    event(db_session, family, "create", manager, datetime(2026, 3, 2, 15, tzinfo=UTC))
+    event(db_session, family, "archive", admin, datetime(2026, 3, 10, 15, tzinfo=UTC))
     # 3 March 02:00 UTC is still 2 March in Lima.
-    event(db_session, huacahuasi, "update", admin, datetime(2026, 3, 3, 2, tzinfo=timezone.utc))
+    event(db_session, huacahuasi, "update", admin, datetime(2026, 3, 3, 2, tzinfo=UTC))
 
     everything = client.get("/audit/").get_data(as_text=True)
     assert rows(everything) == 4
@@ -91,11 +92,12 @@ def test_trail_pages_and_runs_the_same_queries_for_3_or_30_events(client, auth, 
             assert client.get("/audit/").status_code == 200
         return len(statements)
 
+    actors = iter(many_users(db_session, 30))
     for _ in range(3):
-        event(db_session, community, actor=build.user())
+        event(db_session, community, actor=next(actors))
     few = queries()
     for _ in range(27):
-        event(db_session, community, actor=build.user())
+        event(db_session, community, actor=next(actors))
     assert queries() == few
     first = client.get("/audit/").get_data(as_text=True)
     assert "Page 1 of 2" in first and "30 records" in first

@@ -29,7 +29,7 @@ def obligations_of(entry) -> list[Obligation]:
     return list(db.session.scalars(select(Obligation).where(Obligation.entry_id == entry.id)))
 
 
-def test_accountant_posts_a_completed_departure_once(ledger, completed_departure):
+def test_accountant_posts_a_completed_departure_once(app, ledger, completed_departure):
     departure = completed_departure(days_ago=3)
     entry = post_departure(departure, ledger.actor.id)
     assert entry.source_type == EntrySource.DEPARTURE and entry.source_id == departure.id
@@ -41,8 +41,8 @@ def test_accountant_posts_a_completed_departure_once(ledger, completed_departure
     assert {o.trek_end_date for o in obligations} == {departure.end_date}
     assert all(o.departure_id == departure.id and o.status == ObligationStatus.OPEN for o in obligations)
     assert departure.posted_at is not None
-    with pytest.raises(DepartureLocked):
-        assert_departure_editable(departure)
+    with app.test_request_context(), pytest.raises(DepartureLocked):
+        assert_departure_editable(departure)  # operations' messages need a request's locale
     count = db.session.scalar(select(func.count(JournalEntry.id)))
     with pytest.raises(AlreadyPosted, match=departure.code):
         post_departure(departure, ledger.actor.id)

@@ -185,6 +185,9 @@ def test_voiding_an_obligation_posts_an_adjustment_referencing_the_original(ledg
         void_obligation(obligation, ledger.actor.id, "again")
     with pytest.raises(NotReversible, match="stays voided"):
         reverse_entry(adjustment, ledger.actor.id, "undo")
+    # Found by the property test: the accrual cannot be reversed too (the family would be owed -S/ 60).
+    with pytest.raises(NotReversible, match="voided already"):
+        reverse_entry(entry, ledger.actor.id, "undo the trek")
 
 
 def test_reversing_an_accrual_voids_its_obligations(ledger, build):

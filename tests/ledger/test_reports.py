@@ -6,7 +6,6 @@ import csv
 import io
 import shutil
 import subprocess
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,7 +14,7 @@ from sqlalchemy import select, text
 
 from app.clock import today_lima
 from app.extensions import db
-from app.ledger.exporting import export_table, hledger_text
+from app.ledger.exporting import export_table
 from app.ledger.models import Obligation, ServiceKind
 from app.ledger.queries import (
     account_balances,
@@ -27,8 +26,7 @@ from app.ledger.queries import (
     payee_statement,
 )
 from app.ledger.services import payable_account, post_departure
-from app.ledger.verification import register_check, run_checks, CHECKS
-from app.registries.models import PayeeKind
+from app.ledger.verification import CHECKS, register_check, run_checks
 from tests.ledger.conftest import COMPLETED_DEPARTURE_TOTAL, settle
 
 

@@ -24,3 +24,15 @@ URL_PARAMS = {
     "association_id": WeavingAssociation,
     "staff_id": StaffMember,
 }
+
+# A valid baseline for the hostile-input test (forms whose choices do not depend on ids).
+VALID_FORM_DATA = {
+    "registries.community_create": {
+        "name": "Ipsaycocha", "district": "Lares", "altitude_m": "4300",
+        "payment-payment_method": "cash",
+    },
+    "registries.staff_create": {
+        "full_name": "Hilario Huamán Sutta", "dni": "47654321", "birth_date": "1988-04-02",
+        "roles": "arriero", "payment-payment_method": "cash",
+    },
+}

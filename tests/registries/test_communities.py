@@ -42,7 +42,11 @@ def test_community_detail_lists_its_families_and_weavers_with_counts(client, man
     assert "Juana Quispe" in page and "Rosa Ñaupa" in page and "Elsewhere Family" not in page
     assert "Asociación de Tejedoras Huacahuasi" in page
     assert "2 families, 1 in the rotation, 4 beds in the rotation." in page
-    assert "1 associations." in page
+    assert "1 association." in page
+    form = client.get(f"/communities/{huacahuasi.id}").get_data(as_text=True)
+    assert f'href="/families/new?community_id={huacahuasi.id}"' in form
+    prefilled = client.get(f"/families/new?community_id={huacahuasi.id}").get_data(as_text=True)
+    assert f'<option selected value="{huacahuasi.id}">Huacahuasi</option>' in prefilled
 
 
 def test_archived_community_stays_readable_and_can_be_restored(client, manager, build, db_session):

@@ -81,15 +81,15 @@ def test_excel_encodings_read_the_same_names(client, manager, communities, db_se
 
 def test_row_errors_are_listed_by_row_and_column_and_nothing_is_written(client, manager, communities, db_session):
     content = (
-        "community,household_head,gender,beds,payment_method,bank_account,wallet_phone\n"
-        "Huacahuasi,Rosa Layme,female,4,cash,,\n"            # row 2: fine
-        "Huacahuasi,Nilda Sutta,alien,4,cash,,\n"            # row 3: gender
-        "Huacahuasi,Sabina Puma,female,0,cash,,\n"           # row 4: beds
-        "Atlantis,Gregoria Ttito,female,3,cash,,\n"          # row 5: community
-        "Choquecancha,Hilario Apaza,male,3,bank,,\n"         # row 6: bank without account
-        "Choquecancha,Wilber Chalco,male,3,yape,,\n"         # row 7: yape without number
-        "huacahuasi,rosa layme,female,2,cash,,\n"            # row 8: same head as row 2
-    ).encode()
+        b"community,household_head,gender,beds,payment_method,bank_account,wallet_phone\n"
+        b"Huacahuasi,Rosa Layme,female,4,cash,,\n"            # row 2: fine
+        b"Huacahuasi,Nilda Sutta,alien,4,cash,,\n"            # row 3: gender
+        b"Huacahuasi,Sabina Puma,female,0,cash,,\n"           # row 4: beds
+        b"Atlantis,Gregoria Ttito,female,3,cash,,\n"          # row 5: community
+        b"Choquecancha,Hilario Apaza,male,3,bank,,\n"         # row 6: bank without account
+        b"Choquecancha,Wilber Chalco,male,3,yape,,\n"         # row 7: yape without number
+        b"huacahuasi,rosa layme,female,2,cash,,\n"            # row 8: same head as row 2
+    )
     response = upload(client, "/families/import", content)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -247,3 +247,16 @@ def test_cli_prints_row_errors_and_exits_non_zero_writing_nothing(app, communiti
     assert count(db_session, StaffMember) == 0
     spanish = run_cli(app, "staff", str(path), "--language", "es")
     assert spanish.exit_code == 1 and "El DNI tiene exactamente 8 dígitos." in spanish.output
+
+
+def test_staff_file_with_only_the_required_spanish_columns(client, manager, db_session):
+    content = ("Nombre completo;DNI;Fecha de nacimiento;Funciones\n"
+               "Américo Ñaupa Huillca;41234520;05/06/1980;\"porteador;cocinero\"\n"
+               "Gregoria Ttito;41234521;1975-12-01;cocinera\n").encode("latin-1")
+    preview = upload(client, "/staff/import", content)
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    client.post("/staff/import/confirm", data={"token": token_of(preview)})
+    staff = {member.full_name: member for member in db_session.scalars(select(StaffMember))}
+    assert staff["Américo Ñaupa Huillca"].roles == {StaffRole.PORTER, StaffRole.COOK}
+    assert staff["Gregoria Ttito"].gender is None and staff["Gregoria Ttito"].community is None
+    assert staff["Gregoria Ttito"].payment_method == PaymentMethod.CASH
