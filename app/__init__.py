@@ -66,9 +66,10 @@ def register_blueprints(app: Flask) -> None:
     from app.ledger.routes import blueprint as ledger
     from app.operations.routes import blueprint as operations
     from app.partners.routes import blueprint as partners
+    from app.payments.routes import blueprint as payments
     from app.registries.routes import blueprint as registries
 
-    for blueprint in (home, accounts, audit, registries, operations, ledger, partners, impact):
+    for blueprint in (home, accounts, audit, registries, operations, ledger, payments, partners, impact):
         app.register_blueprint(blueprint)
 
 

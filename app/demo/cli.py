@@ -13,6 +13,7 @@ from app.accounts.models import User
 from app.demo.history import MAX_SEASONS, seed_history
 from app.demo.ledger import seed_ledger
 from app.demo.operations import seed_operations
+from app.demo.payments import seed_payments
 from app.demo.registries import seed_registries
 from app.demo.users import DEMO_PASSWORD, DEMO_USERS, seed_users
 from app.extensions import db
@@ -31,6 +32,7 @@ def seed_demo(seed: int = 2026, seasons: int = 1) -> list:
                    f"{counts.journal_lines} journal lines, {counts.obligations} obligations, "
                    f"{counts.payments} payments.")
     seed_ledger(communities, rng)
+    seed_payments(rng)  # after the ledger's demo and the users: it pays what the ledger owes
     return logins
 
 

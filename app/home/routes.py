@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.accounts.roles import ALL_ROLES, Role, roles_required
+from app.operations.routes import dashboard as operations_dashboard
 
 blueprint = Blueprint("home", __name__)
 
@@ -15,7 +16,7 @@ blueprint = Blueprint("home", __name__)
 def index():
     """The start page, with the shortcuts of the user's role (partners: their reports)."""
     if current_user.role == Role.MANAGER:
-        return redirect(url_for("operations.dashboard"))
+        return operations_dashboard()  # the manager's work starts with the next 14 days
     if current_user.role == Role.PARTNER:
         return redirect(url_for("impact.issued_list"))
     return render_template("home/index.html")

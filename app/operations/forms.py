@@ -18,7 +18,15 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.money import MoneyError, to_money
@@ -30,19 +38,29 @@ PHONE = Regexp(r"^\+?[0-9 ()-]{6,20}$", message=_l("Phone numbers have 6 to 20 d
 
 
 def exact_money(form, field) -> None:
-    """Refuse amounts with more than two decimals (no silent rounding)."""
+    """Refuse amounts with more than two decimals (no silent rounding), NaN and infinities.
+
+    Stops the chain, so range checks after it never compare a NaN (which would raise).
+    """
     if field.data is None:
         return
     try:
         field.data = to_money(field.data)
-    except MoneyError as exc:
-        raise ValidationError(_l("Enter an amount with at most two decimals.")) from exc
+    except (MoneyError, ArithmeticError) as exc:  # to_money lets InvalidOperation out on 1e309
+        raise StopValidation(_l("Enter an amount with at most two decimals.")) from exc
+
+
+MAX_KG = Decimal("10000")
 
 
 def tenth_of_kg(form, field) -> None:
-    """Weights are recorded to the tenth of a kilogram."""
-    if field.data is not None and field.data != field.data.quantize(Decimal("0.1")):
-        raise ValidationError(_l("Weigh to the tenth of a kilogram (e.g. 19.5)."))
+    """Weights are recorded to the tenth of a kilogram; NaN and absurd weights stop here."""
+    if field.data is None:
+        return
+    if not field.data.is_finite() or abs(field.data) >= MAX_KG:
+        raise StopValidation(_l("Enter a weight in kilograms."))
+    if field.data != field.data.quantize(Decimal("0.1")):
+        raise StopValidation(_l("Weigh to the tenth of a kilogram (e.g. 19.5)."))
 
 
 NIGHT_KIND_LABELS = {
@@ -113,7 +131,7 @@ class DepartureForm(FlaskForm):
     start_date = DateField(_l("Start date"), validators=[DataRequired(message=_l("Enter a valid date."))],
                            description=_l("The end date follows from the route's days."))
     price_per_traveller_usd = DecimalField(_l("Price per traveller (US$)"),
-                                           validators=[DataRequired(), NumberRange(min=0), exact_money])
+                                           validators=[DataRequired(), exact_money, NumberRange(min=0)])
     group_min = IntegerField(_l("Minimum group"), default=2, validators=[DataRequired(), NumberRange(min=1, max=30)])
     group_max = IntegerField(_l("Maximum group"), default=12, validators=[DataRequired(), NumberRange(min=1, max=30)])
     guide_id = SelectField(_l("Guide"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
@@ -212,7 +230,7 @@ class DepartureFilterForm(FlaskForm):
 class LoadPlanForm(FlaskForm):
     """The company load; a field per porter is added for the weighed loads."""
 
-    company_load_kg = DecimalField(_l("Company load (kg)"), validators=[Optional(), NumberRange(min=0), tenth_of_kg],
+    company_load_kg = DecimalField(_l("Company load (kg)"), validators=[Optional(), tenth_of_kg, NumberRange(min=0)],
                                    description=_l("Food, tents and kitchen the porters carry; porters needed = load / limit, rounded up."))
 
 
@@ -240,7 +258,7 @@ def guests_field(label: str) -> IntegerField:
 
 def weighed_field(label: str) -> DecimalField:
     """A porter's weighed load."""
-    return DecimalField(label, validators=[Optional(), NumberRange(min=0), tenth_of_kg])
+    return DecimalField(label, validators=[Optional(), tenth_of_kg, NumberRange(min=0)])
 
 
 def count_field(label: str, maximum: int) -> IntegerField:

@@ -16,7 +16,7 @@ from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from weasyprint import HTML
 
-from app.operations.models import Departure
+from app.operations.models import Departure, format_kg
 from app.operations.readiness import homestay_nights
 from app.registries.models import StaffRole
 
@@ -61,7 +61,7 @@ def manifest_data(departure: Departure) -> dict[str, Any]:
             "name": a.staff_member.full_name, "role": a.role.value, "phone": a.staff_member.phone or "",
             "emergency_name": a.staff_member.emergency_contact_name or "",
             "emergency_phone": a.staff_member.emergency_contact_phone or "",
-            "mules": a.mules, "load_kg": str(a.load_kg) if a.load_kg is not None else "",
+            "mules": a.mules, "load_kg": format_kg(a.load_kg),
         } for a in staff],
         "homestays": homestays,
         "workshops": [{

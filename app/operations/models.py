@@ -67,6 +67,14 @@ class Kilograms(TypeDecorator):
         return (Decimal(int(value)) / 10).quantize(TENTH)
 
 
+def format_kg(value: Decimal | None) -> str:
+    """`20`, `19.5`: a weight in kg to the tenth, without a trailing `.0`."""
+    if value is None:
+        return ""
+    tenths = Decimal(value).quantize(TENTH, rounding=ROUND_HALF_UP)
+    return f"{tenths:f}".removesuffix(".0")
+
+
 class ServiceKind(str, enum.Enum):
     """A service the operator owes someone for; the ledger prices each one."""
 

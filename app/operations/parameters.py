@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.audit.services import record_change, snapshot
 from app.extensions import db
 from app.money import round_money
-from app.operations.models import LoadLimit, UitValue
+from app.operations.models import LoadLimit, UitValue, format_kg
 from app.operations.errors import OperationsError
 
 WAGE_FLOOR_SHARE_OF_UIT = Decimal("0.03")
@@ -66,7 +66,7 @@ def save_load_limit(record: LoadLimit | None, effective_from: date, limit_kg: De
     """Add a load limit in force from `effective_from` (or correct `record`), audited."""
     if limit_kg <= 0 or limit_kg > MAX_LOAD_LIMIT_KG:
         raise OperationsError(
-            _("A load limit must be more than 0 and at most %(max)s kg.", max=MAX_LOAD_LIMIT_KG),
+            _("A load limit must be more than 0 and at most %(max)s kg.", max=format_kg(MAX_LOAD_LIMIT_KG)),
             "limit_kg",
         )
     clash = select(LoadLimit.id).where(LoadLimit.effective_from == effective_from)
@@ -77,7 +77,8 @@ def save_load_limit(record: LoadLimit | None, effective_from: date, limit_kg: De
             _("A load limit already starts on that date; edit that one instead."), "effective_from"
         )
     return _save(record or LoadLimit(), {"effective_from": effective_from, "limit_kg": limit_kg,
-                                         "note": note}, actor_id)
+                                         "note": note}, actor_id,
+                 f"load limit {format_kg(limit_kg)} kg from {effective_from.isoformat()}")
 
 
 def save_uit(record: UitValue | None, year: int, amount: Decimal, note: str | None,
@@ -92,15 +93,16 @@ def save_uit(record: UitValue | None, year: int, amount: Decimal, note: str | No
         raise OperationsError(
             _("The UIT of %(year)s is already entered; edit it instead.", year=year), "year"
         )
-    return _save(record or UitValue(), {"year": year, "amount": amount, "note": note}, actor_id)
+    return _save(record or UitValue(), {"year": year, "amount": amount, "note": note}, actor_id,
+                 f"UIT {year}: {amount}")
 
 
-def _save(record, values: dict, actor_id: int | None):
+def _save(record, values: dict, actor_id: int | None, summary: str):
     is_new = record.id is None
     before = None if is_new else snapshot(record)
     for key, value in values.items():
         setattr(record, key, value)
     db.session.add(record)
     record_change(actor_id, "create" if is_new else "update", record, before=before,
-                  summary=f"{record.__tablename__} {values}")
+                  summary=summary)
     return record

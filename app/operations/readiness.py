@@ -16,7 +16,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from app.money import format_money
-from app.operations.models import Departure, StaffAssignment
+from app.operations.models import Departure, StaffAssignment, format_kg
 from app.operations.parameters import ParameterBook
 from app.registries.models import StaffRole
 
@@ -86,7 +86,7 @@ def _porter_count_gaps(departure: Departure, book: ParameterBook) -> list[Gap]:
     assigned = sum(1 for a in departure.staff_assignments if a.role == StaffRole.PORTER)
     if assigned < needed:
         return [Gap("porters", _("%(load)s kg of company load needs %(needed)d porters at %(limit)s kg each; %(assigned)d assigned.",
-                                 load=departure.company_load_kg, needed=needed, limit=limit,
+                                 load=format_kg(departure.company_load_kg), needed=needed, limit=format_kg(limit),
                                  assigned=assigned))]
     return []
 
@@ -124,7 +124,7 @@ def _porter_welfare_gaps(departure: Departure, porters: list[StaffAssignment],
                                       floor=format_money(floor), year=year)))
         if limit is not None and assignment.load_kg is not None and assignment.load_kg > limit:
             gaps.append(Gap("load", _("%(name)s carries %(load)s kg, over the limit of %(limit)s kg.",
-                                      name=person.full_name, load=assignment.load_kg, limit=limit)))
+                                      name=person.full_name, load=format_kg(assignment.load_kg), limit=format_kg(limit))))
     return gaps
 
 

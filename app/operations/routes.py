@@ -28,6 +28,7 @@ from app.accounts.roles import Role, roles_required
 from app.audit.services import record_change, snapshot
 from app.clock import today_lima
 from app.extensions import db
+from app.money import MoneyError, to_money
 from app.operations import forms as f
 from app.operations import services
 from app.operations.errors import DepartureNotReady, OperationsError
@@ -45,6 +46,7 @@ from app.operations.models import (
     Traveller,
     UitValue,
     WorkshopBooking,
+    format_kg,
 )
 from app.operations.parameters import ParameterBook, save_load_limit, save_uit
 from app.operations.queries import (
@@ -81,11 +83,11 @@ EDITORS = (Role.ADMIN, Role.MANAGER)
 ADMINS = (Role.ADMIN,)
 
 
-@blueprint.context_processor
+@blueprint.app_context_processor
 def labels() -> dict:
-    """Status, role, night and activity names in the user's language, for every page here."""
+    """Status, role, night and activity names in the user's language (the home page shows the dashboard too)."""
     return {"status_labels": f.STATUS_LABELS, "role_labels": f.ROLE_LABELS,
-            "night_labels": f.NIGHT_KIND_LABELS, "activity_labels": f.ACTIVITY_LABELS}
+            "night_labels": f.NIGHT_KIND_LABELS, "activity_labels": f.ACTIVITY_LABELS, "kg": format_kg}
 
 
 def refused(exc: OperationsError, form=None) -> None:
@@ -162,7 +164,8 @@ def departure_list():
     filters.route.choices = [SelectChoice("", _("Any")), *route_choices(include_archived=True)]
     valid = filters.validate()
     month = month_bounds(filters.month.data, today_lima()) if valid and filters.month.data else None
-    query = departures_query(filters.status.data or None, filters.route.data if valid else None, month)
+    status = filters.status.data if filters.status.data in {s.value for s in DepartureStatus} else None
+    query = departures_query(status, filters.route.data if valid else None, month)
     return render_template("operations/departure_list.html", page=paginate(query), filters=filters)
 
 
@@ -264,6 +267,14 @@ def _day_form_choices(form: f.RouteDayForm) -> None:
     form.activity_community_id.choices = community_choices()
 
 
+def _refuse_if_in_use(route: Route, form: f.RouteDayForm) -> bool:
+    """True (and the reason on the form) when departures already follow the route."""
+    if route_in_use(route):
+        form.form_errors.append(_("Departures follow this route; its days can no longer change. Create a new route instead."))
+        return True
+    return False
+
+
 def _apply_day(day: RouteDay, form: f.RouteDayForm) -> None:
     day.title = form.title.data
     day.description = form.description.data
@@ -285,17 +296,15 @@ def route_day_add(route_id: int):
     route = get_or_404(Route, route_id)
     form = f.RouteDayForm()
     _day_form_choices(form)
-    if route_in_use(route):
-        flash(_("Departures follow this route; its days can no longer change. Create a new route instead."), "error")
-        return redirect(url_for(".route_detail", route_id=route.id))
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _refuse_if_in_use(route, form):
         day = RouteDay(day_number=route.length_days + 1 if route.days else 1)
         _apply_day(day, form)
         route.days.append(day)
         record_change(current_user.id, "create", day, summary=f"{route.name}: {day.day_number}")
         commit_change(_("Day %(number)d added.", number=day.day_number))
         return redirect(url_for(".route_detail", route_id=route.id))
-    return form_page(form, _("New day of %(name)s", name=route.name), url_for(".route_detail", route_id=route.id))
+    return form_page(form, _("New day of %(name)s", name=route.name), url_for(".route_detail", route_id=route.id),
+                     hint=_("Departures follow this route; its days can no longer change. Create a new route instead.") if route_in_use(route) else None)
 
 
 @blueprint.route("/routes/<int:route_id>/days/<int:route_day_id>/edit", methods=["GET", "POST"])
@@ -306,16 +315,13 @@ def route_day_edit(route_id: int, route_day_id: int):
     day = get_or_404(RouteDay, route_day_id)
     if day.route_id != route.id:
         abort(404)
-    if route_in_use(route):
-        flash(_("Departures follow this route; its days can no longer change. Create a new route instead."), "error")
-        return redirect(url_for(".route_detail", route_id=route.id))
     form = f.RouteDayForm(obj=day)
     _day_form_choices(form)
     if request.method == "GET":
         form.night_kind.data = day.night_kind.value
         form.activities.data = [a.activity.value for a in day.activities]
         form.activity_community_id.data = next((a.community_id for a in day.activities if a.community_id), None)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _refuse_if_in_use(route, form):
         before = snapshot(day)
         _apply_day(day, form)
         record_change(current_user.id, "update", day, before=before, summary=f"{route.name}: {day.day_number}")
@@ -609,7 +615,7 @@ def loads(departure_id: int):
     return form_page(form, _("Loads of %(code)s", code=departure.code),
                      url_for(".departure_detail", departure_id=departure.id),
                      hint=_("Load limit on %(date)s: %(limit)s kg of company load per porter.",
-                            date=departure.start_date.isoformat(), limit=limit) if limit else None)
+                            date=departure.start_date.isoformat(), limit=format_kg(limit)) if limit else None)
 
 
 @blueprint.route("/departures/<int:departure_id>/welfare", methods=["GET", "POST"])
@@ -808,6 +814,15 @@ def _season() -> int:
 DEFAULT_PROXY_RATE = Decimal("60.00")
 
 
+def proxy_rate(text: str) -> Decimal:
+    """The rate per guest-night typed on the fairness page; the demo rate when unusable."""
+    try:
+        rate = to_money(text) if text else DEFAULT_PROXY_RATE
+    except (MoneyError, ArithmeticError):
+        return DEFAULT_PROXY_RATE
+    return rate if 0 <= rate <= 10000 else DEFAULT_PROXY_RATE
+
+
 @blueprint.route("/fairness")
 @roles_required(*READERS)
 def fairness_index():
@@ -827,12 +842,7 @@ def fairness(community_id: int):
     """One community's guest-nights per family this season: most, least and the Gini coefficient."""
     community = get_or_404(Community, community_id)
     season = _season()
-    try:
-        rate = Decimal(request.args.get("rate", "") or DEFAULT_PROXY_RATE).quantize(Decimal("0.01"))
-    except ArithmeticError:
-        rate = DEFAULT_PROXY_RATE
-    if rate < 0 or rate > 10000:
-        rate = DEFAULT_PROXY_RATE
+    rate = proxy_rate(request.args.get("rate", ""))
     return render_template("operations/fairness.html", fairness=community_fairness(community, season),
                            season=season, rate=rate)
 

@@ -37,6 +37,7 @@ from app.operations.models import (
     StaffAssignment,
     Traveller,
     WorkshopBooking,
+    format_kg,
 )
 from app.operations.parameters import ParameterBook
 from app.operations.readiness import PORTER_MIN_AGE, departure_gaps
@@ -406,14 +407,14 @@ def set_load_plan(departure: Departure, company_load_kg: Decimal | None,
     require_status(departure, (*PLANNING, S.IN_PROGRESS), _("Changing the load plan"))
     if company_load_kg is not None and not 0 <= company_load_kg <= MAX_COMPANY_LOAD_KG:
         raise OperationsError(_("The company load must be between 0 and %(max)s kg.",
-                                max=MAX_COMPANY_LOAD_KG), "company_load_kg")
+                                max=format_kg(MAX_COMPANY_LOAD_KG)), "company_load_kg")
     porters = {a.id: a for a in departure.staff_assignments if a.role == StaffRole.PORTER}
     for assignment_id, load in weighed.items():
         if assignment_id not in porters:
             raise OperationsError(_("Only the porters of this departure have a weighed load."))
         if load is not None and not 0 <= load <= MAX_WEIGHED_LOAD_KG:
             raise OperationsError(_("A weighed load of %(load)s kg is not plausible (0 to %(max)s kg).",
-                                    load=load, max=MAX_WEIGHED_LOAD_KG))
+                                    load=format_kg(load), max=format_kg(MAX_WEIGHED_LOAD_KG)))
     before = snapshot(departure)
     departure.company_load_kg = company_load_kg
     record_change(actor_id, "update", departure, before=before, summary=f"{departure.code}: load plan")

@@ -13,7 +13,14 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
-from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -86,6 +93,9 @@ class PaymentForm(FlaskForm):
     obligations = SelectMultipleField(
         _l("Obligations to pay"), coerce=int, widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
+        # The service checks each one (the payee's, not voided, still owed), so that a resubmitted
+        # form whose obligations are settled by now reaches it and gets its payment back.
+        validate_choice=False,
         validators=[DataRequired(message=_l("Choose at least one obligation to pay."))],
     )
     amount = StringField(_l("Amount (S/)"), filters=[strip], validators=[InputRequired(), MoneyAmount()],

@@ -17,12 +17,15 @@ from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from app.accounts.roles import Role, roles_required
+from app.clock import today_lima
 from app.extensions import db
 from app.ledger.errors import LedgerError
+from app.ledger.exporting import csv_bytes, xlsx_bytes
 from app.money import format_money, to_money
 from app.payments import verification  # noqa: F401  (registers the receipt-sequence check)
 from app.payments.documents import batch_sheet_pdf, departure_codes, receipt_pdf, service_label
 from app.payments.errors import PaymentError
+from app.payments.exports import PAYMENT_COLUMNS, XLSX_MIMETYPE
 from app.payments.forms import (
     BATCH_SCOPE,
     ApproveForm,
@@ -37,8 +40,13 @@ from app.payments.forms import (
     read_form_token,
 )
 from app.payments.models import ApprovalThreshold, Payment, PaymentBatch, PaymentStatus
-from app.payments.payees import find_payee
-from app.payments.queries import batches_query, open_obligations, payments_query, pending_payments_query
+from app.payments.payees import PAYEE_KIND_LABELS, find_payee
+from app.payments.queries import (
+    batches_query,
+    open_obligations,
+    payments_query,
+    pending_payments_query,
+)
 from app.payments.services import (
     PaymentAction,
     issue_payment,
@@ -51,7 +59,6 @@ from app.payments.services import (
 )
 from app.registries.models import Community, PayeeKind
 from app.registries.routes import get_or_404, paginate
-from app.clock import today_lima
 
 blueprint = Blueprint("payments", __name__, template_folder="templates", url_prefix="/payments")
 
@@ -59,9 +66,14 @@ PAYERS = (Role.ADMIN, Role.ACCOUNTANT)
 RETRIES_ON_RACE = 2
 
 
+@blueprint.context_processor
+def payment_labels() -> dict:
+    """Labels the payment templates share."""
+    return {"payee_kind_label": lambda kind: PAYEE_KIND_LABELS[PayeeKind(kind)]}
+
+
 def _refuse(form, error: ValueError) -> None:
     """Show a refused payment's message on its field, or above the form."""
-    db.session.rollback()
     field = getattr(error, "field", None)
     if field and field in form:
         form[field].errors = [*form[field].errors, str(error)]
@@ -85,6 +97,9 @@ def _committed(action):
             db.session.rollback()
             if attempt + 1 == RETRIES_ON_RACE:
                 raise
+        except Exception:
+            db.session.rollback()  # a refusal writes nothing
+            raise
     raise AssertionError("unreachable")
 
 
@@ -105,6 +120,22 @@ def payment_list():
     query = payments_query(filters.status.data, filters.method.data, filters.payee_kind.data,
                            filters.date_from.data, filters.date_to.data, filters.q.data)
     return render_template("payments/payment_list.html", page=paginate(query), filters=filters)
+
+
+@blueprint.route("/export.<any(csv, xlsx):fmt>")
+@roles_required(*PAYERS)
+def payment_export(fmt: str):
+    """The payments the list's filters select, as CSV or XLSX."""
+    filters = PaymentFilterForm(request.args)
+    filters.validate()
+    query = payments_query(filters.status.data, filters.method.data, filters.payee_kind.data,
+                           filters.date_from.data, filters.date_to.data, filters.q.data)
+    payments = db.session.scalars(query).all()
+    if fmt == "xlsx":
+        return Response(xlsx_bytes(payments, PAYMENT_COLUMNS, title="payments"), mimetype=XLSX_MIMETYPE,
+                        headers={"Content-Disposition": 'attachment; filename="payments.xlsx"'})
+    return Response(csv_bytes(payments, PAYMENT_COLUMNS), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="payments.csv"'})
 
 
 @blueprint.route("/<int:payment_id>")
@@ -184,8 +215,9 @@ def payment_new():
                         amount=format_money(payment.amount), payee=payment.payee_name,
                         receipt=payment.receipt_label), "success")
             return redirect(url_for(".payment_detail", payment_id=payment.id))
+    boxes = {box.data: box for box in form.obligations}
     return render_template("payments/payment_form.html", form=form, payee=payee, owed=owed, codes=codes,
-                           service_label=service_label), (400 if form.errors else 200)
+                           boxes=boxes, service_label=service_label), (400 if form.errors else 200)
 
 
 # --- Approval and voiding --------------------------------------------------------------------
@@ -196,7 +228,6 @@ def _transition(payment_id: int, action: PaymentAction, reason: str | None = Non
     try:
         _committed(lambda: transition_payment(payment, action, current_user.id, reason))
     except (PaymentError, LedgerError) as error:
-        db.session.rollback()
         flash(str(error), "error")
     else:
         if action == PaymentAction.APPROVE:

@@ -29,20 +29,21 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from app.ledger.errors import _  # gettext during a request, plain English in the CLI and tests
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 
 from app.accounts.models import User
 from app.accounts.roles import Role
 from app.audit.services import record_change, snapshot
 from app.clock import now_utc, today_lima
 from app.extensions import db
-from app.ledger.models import EntrySource, JournalEntry, Obligation, ObligationStatus
+from app.ledger.errors import _  # gettext during a request, plain English in the CLI and tests
+from app.ledger.models import Account, EntrySource, JournalEntry, Obligation, ObligationStatus
 from app.ledger.services import (
     LineSpec,
     cash_account,
     ensure_period_open,
     payable_account,
+    payable_code,
     post_entry,
     reverse_entry,
 )
@@ -99,7 +100,7 @@ def start_payment_transaction() -> None:
     next one is opened with `BEGIN IMMEDIATE` (see `app.database._begin_sqlite`). PostgreSQL needs
     no such thing: the services lock the rows they read with `FOR UPDATE`.
     """
-    session = db.session
+    session = db.session()  # the Session itself (the scoped proxy lacks in_transaction)
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("start_payment_transaction() must run before anything is changed")
     if session.in_transaction():
@@ -331,49 +332,59 @@ def issue_payment(
         record_change(actor_id, "create", payment, summary=f"pending payment to {payee.name}")
     else:
         _post(payment, found, actor_id, _take_receipt_numbers(1)[0])
+        record_change(actor_id, "post", payment,
+                      summary=f"receipt {payment.receipt_label}: {payment.amount} to {payee.name}")
     return IssuedPayment(payment)
 
 
 def _new_payment(payee: PayeeInfo, amount: Decimal, method: PaymentMethod, reference: str | None,
                  day: date, key: str, actor_id: int, note: str | None,
-                 allocations: list[tuple[Obligation, Decimal]], batch: PaymentBatch | None = None) -> Payment:
+                 allocations: list[tuple[Obligation, Decimal]], batch_id: int | None = None) -> Payment:
     payment = Payment(
         payee_kind=payee.kind, payee_id=payee.id, payee_name=payee.name[:200],
         payee_document=payee.document_number, representative=payee.representative,
         community_id=payee.community_id, method=method, reference=reference, amount=amount,
         payment_date=day, status=PaymentStatus.PENDING, idempotency_key=key,
-        note=(note or "").strip() or None, created_by_id=actor_id, batch=batch,
+        note=(note or "").strip() or None, created_by_id=actor_id, batch_id=batch_id,
         allocations=[PaymentAllocation(obligation_id=o.id, amount=share) for o, share in allocations],
     )
     db.session.add(payment)
     return payment
 
 
-def _post(payment: Payment, obligations: dict[int, Obligation], actor_id: int, receipt_number: int,
-          audit: bool = True) -> None:
-    """Post a pending payment: journal entry, obligations paid down, receipt number."""
-    db.session.flush()
+def _journal(payment: Payment, actor_id: int, receipt_number: int, payable: Account, cash: Account) -> dict:
+    """Post the payment's journal entry (debit the payee's payable, credit cash/bank/wallet).
+
+    Returns the payment's new column values (receipt number, entry, status), for the caller to set.
+    """
     entry = post_entry(
         payment.payment_date,
         _("Receipt %(number)s: payment to %(payee)s", number=f"{receipt_number:06d}", payee=payment.payee_name),
-        [LineSpec(payable_account(payment.payee_kind, payment.payee_id), debit=payment.amount,
-                  description=f"receipt {receipt_number:06d}"),
-         LineSpec(cash_account(payment.method), credit=payment.amount, description=payment.reference)],
+        [LineSpec(payable, debit=payment.amount, description=f"receipt {receipt_number:06d}"),
+         LineSpec(cash, credit=payment.amount, description=payment.reference)],
         EntrySource.PAYMENT, payment.id, actor_id, transfer_id=payment.idempotency_key,
     )
+    return {"id": payment.id, "receipt_number": receipt_number, "entry_id": entry.id,
+            "status": PaymentStatus.POSTED, "posted_at": now_utc()}
+
+
+def _paid_down(obligation: Obligation, amount: Decimal) -> tuple[Decimal, ObligationStatus]:
+    """An obligation's paid amount and status once `amount` more is paid on it."""
+    paid = obligation.amount_paid + amount
+    return paid, (ObligationStatus.SETTLED if paid == obligation.amount else ObligationStatus.OPEN)
+
+
+def _post(payment: Payment, obligations: dict[int, Obligation], actor_id: int, receipt_number: int) -> None:
+    """Post a pending payment: journal entry, receipt number, obligations paid down."""
+    db.session.flush()
+    posted = _journal(payment, actor_id, receipt_number,
+                      payable_account(payment.payee_kind, payment.payee_id), cash_account(payment.method))
+    for key, value in posted.items():
+        setattr(payment, key, value)
     for allocation in payment.allocations:
         obligation = obligations[allocation.obligation_id]
-        obligation.amount_paid += allocation.amount
-        if obligation.amount_paid == obligation.amount:
-            obligation.status = ObligationStatus.SETTLED
-    payment.receipt_number = receipt_number
-    payment.entry_id = entry.id
-    payment.status = PaymentStatus.POSTED
-    payment.posted_at = now_utc()
+        obligation.amount_paid, obligation.status = _paid_down(obligation, allocation.amount)
     db.session.flush()
-    if audit:
-        record_change(actor_id, "post", payment,
-                      summary=f"receipt {receipt_number:06d}: {payment.amount} to {payment.payee_name}")
 
 
 # --- Approval and voiding: the one transition function ----------------------------------------
@@ -447,7 +458,7 @@ def _approve(payment: Payment, actor_id: int) -> None:
                                        id=obligation.id))
     payment.approved_by_id = actor_id
     payment.approved_at = now_utc()
-    _post(payment, obligations, actor_id, _take_receipt_numbers(1)[0], audit=False)
+    _post(payment, obligations, actor_id, _take_receipt_numbers(1)[0])
 
 
 def _void(payment: Payment, actor_id: int, reason: str | None) -> None:
@@ -564,6 +575,37 @@ class IssuedBatch:
     replayed: bool = False
 
 
+def _payable_accounts(payees: Iterable[PayeeInfo]) -> dict[PayeeKey, Account]:
+    """Each payee's payable account, read in one query (created, by the ledger, where missing)."""
+    codes = {payable_code(payee.kind, payee.id): payee.key for payee in payees}
+    found = {account.code: account for account in db.session.scalars(select(Account).where(Account.code.in_(codes)))}
+    return {key: found.get(code) or payable_account(*key) for code, key in codes.items()}
+
+
+def _post_batch(payments: list[Payment], preview: BatchPreview, actor_id: int) -> None:
+    """Post a batch's payments: an entry each, consecutive receipts, obligations paid down in bulk."""
+    payables = _payable_accounts(line.payee for line in preview.lines)
+    cash = cash_account(PaymentMethod.CASH)
+    posted = [
+        _journal(payment, actor_id, number, payables[(payment.payee_kind, payment.payee_id)], cash)
+        for payment, number in zip(payments, _take_receipt_numbers(len(payments)), strict=True)
+    ]
+    obligations = {o.id: o for line in preview.lines for o, _share in line.allocations}
+    changes = []
+    for payment in payments:
+        for allocation in payment.allocations:
+            paid, status = _paid_down(obligations[allocation.obligation_id], allocation.amount)
+            changes.append({"id": allocation.obligation_id, "amount_paid": paid, "status": status})
+    # Executemany UPDATEs by primary key: the ORM would otherwise walk every payment's
+    # allocations and obligations on each of the many flushes posting makes.
+    db.session.execute(update(Payment), posted)
+    db.session.execute(update(Obligation), changes)
+    for payment in payments:
+        db.session.expire(payment, ["receipt_number", "entry_id", "status", "posted_at"])
+    for change in changes:
+        db.session.expire(obligations[change["id"]], ["amount_paid", "status"])
+
+
 def batch_payment_key(batch_key: str, payee: PayeeInfo) -> str:
     """Each batch payment's own idempotency key, derived from the batch's and the payee."""
     return str(uuid.uuid5(uuid.UUID(batch_key), f"{payee.kind.value}:{payee.id}"))
@@ -599,16 +641,18 @@ def run_batch(
                          method=PaymentMethod.CASH, idempotency_key=key, created_by_id=actor_id,
                          payment_count=len(preview.lines), total=preview.total)
     db.session.add(batch)
+    db.session.flush()
+    # By id, not through `batch.payments`: each flush would otherwise walk the whole batch.
     payments = [
         _new_payment(line.payee, line.amount, PaymentMethod.CASH, None, day,
-                     batch_payment_key(key, line.payee), actor_id, None, line.allocations, batch)
+                     batch_payment_key(key, line.payee), actor_id, None, line.allocations, batch.id)
         for line in preview.lines
     ]
     db.session.flush()
-    to_post = [payment for payment in payments if not needs_approval(payment.amount, day)]
-    obligations = {o.id: o for line in preview.lines for o, _share in line.allocations}
-    for payment, number in zip(to_post, _take_receipt_numbers(len(to_post)) if to_post else [], strict=True):
-        _post(payment, obligations, actor_id, number, audit=False)
+    threshold = threshold_in_force(day)
+    to_post = [payment for payment in payments if threshold is not None and payment.amount <= threshold.amount]
+    if to_post:
+        _post_batch(to_post, preview, actor_id)
     record_change(actor_id, "create", batch,
                   summary=f"batch run: {len(payments)} payments, {batch.total}, up to {cutoff}")
     return IssuedBatch(batch)

@@ -51,10 +51,15 @@ class Delivered:
 
 
 class PaymentBuilders:
-    """Owe payees money and pay it (flushed, never committed)."""
+    """Owe payees money and pay it (flushed, never committed).
 
-    def __init__(self, build) -> None:
+    Each call runs in its own app context, so that page tests keep no app context pushed between
+    requests (each request then picks its user's language, as in production).
+    """
+
+    def __init__(self, build, app) -> None:
         self.build = build
+        self.app = app
         self._accountant = None
 
     @property
@@ -72,6 +77,10 @@ class PaymentBuilders:
     def owe_many(self, payee=None, amounts=("120.00",), quantity: int = 1, day: date | None = None,
                  service: ServiceKind = ServiceKind.HOMESTAY_NIGHT) -> list[Obligation]:
         """An open obligation per amount, to the same payee, posted in one entry."""
+        with self.app.app_context():
+            return self._owe_many(payee, amounts, quantity, day, service)
+
+    def _owe_many(self, payee, amounts, quantity, day, service) -> list[Obligation]:
         payee = payee or self.build.family()
         kind, payee_id = payee_key(payee)
         community_id = payee.id if kind == PayeeKind.COMMUNITY else payee.community_id
@@ -93,14 +102,15 @@ class PaymentBuilders:
         obligations = obligations if isinstance(obligations, list | tuple) else [obligations]
         first = obligations[0]
         kind, payee_id = payee_key(payee) if payee is not None else (first.payee_kind, first.payee_id)
-        return issue_payment(
-            payee_kind=kind, payee_id=payee_id, obligation_ids=[o.id for o in obligations],
-            amount=amount, method=method, reference=reference, idempotency_key=key or new_key(),
-            actor_id=(actor or self.accountant).id, **fields,
-        )
+        with self.app.app_context():
+            return issue_payment(
+                payee_kind=kind, payee_id=payee_id, obligation_ids=[o.id for o in obligations],
+                amount=amount, method=method, reference=reference, idempotency_key=key or new_key(),
+                actor_id=(actor or self.accountant).id, **fields,
+            )
 
 
 @pytest.fixture
-def payments(build, ctx) -> PaymentBuilders:
-    """Payments builders, inside an app context."""
-    return PaymentBuilders(build)
+def payments(app, build) -> PaymentBuilders:
+    """Payments builders (service tests add the `ctx` fixture to call services themselves)."""
+    return PaymentBuilders(build, app)

@@ -29,6 +29,8 @@ from app.payments.services import (
     void_payment,
 )
 
+pytestmark = pytest.mark.usefixtures("ctx")  # these tests call services directly
+
 
 @pytest.fixture
 def second_accountant(build):

@@ -28,6 +28,8 @@ from app.registries.models import PayeeKind
 from app.registries.services import archive_record
 from tests.payments.conftest import new_key
 
+pytestmark = pytest.mark.usefixtures("ctx")  # these tests call services directly
+
 
 def balance(account: Account) -> Decimal:
     """Credits minus debits: what the operator still owes on a payable account."""

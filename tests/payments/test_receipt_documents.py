@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -30,7 +30,7 @@ def a_receipt(**overrides) -> ReceiptData:
         operator_name="Lares Andean Treks",
         receipt_number=42,
         # 03:30 UTC on the 16th is still the 15th in Lima.
-        issued_at=datetime(2026, 6, 16, 3, 30, tzinfo=timezone.utc),
+        issued_at=datetime(2026, 6, 16, 3, 30, tzinfo=UTC),
         payee_name="Justina Ñaupa Huillca",
         payee_kind_label="Familia anfitriona",
         amount=Decimal("1234.50"),
@@ -98,7 +98,7 @@ def test_batch_sheet_lists_every_payee_with_a_signature_line(ctx):
     rows.append(BatchSheetRow(None, "Familia Huaman", "Familia anfitriona", None, "Cuncani",
                               "Efectivo", Decimal("1500.00"), 2))
     sheet = BatchSheetData(operator_name="Lares Andean Treks", batch_number=7,
-                           created_at=datetime(2026, 6, 16, 15, 0, tzinfo=timezone.utc),
+                           created_at=datetime(2026, 6, 16, 15, 0, tzinfo=UTC),
                            cutoff=date(2026, 6, 15), community_name="Cuncani",
                            created_by="Rosa Condori", rows=rows)
     pdf = render_batch_sheet_pdf(sheet)

@@ -1,0 +1,27 @@
+"""Who may open each payments page (collected by the route x role matrix test)."""
+
+from app.accounts.roles import Role
+from app.payments.models import Payment, PaymentBatch
+
+PAYERS = {Role.ADMIN, Role.ACCOUNTANT}
+
+EXPECTED_ACCESS = {
+    "payments.payment_list": PAYERS,
+    "payments.payment_export": PAYERS,
+    "payments.payment_detail": PAYERS,
+    "payments.payment_receipt": PAYERS,
+    "payments.payment_new": PAYERS,
+    "payments.payment_approve": PAYERS,
+    "payments.payment_void": PAYERS,
+    "payments.approval_list": PAYERS,
+    "payments.threshold_settings": {Role.ADMIN},
+    "payments.batch_list": PAYERS,
+    "payments.batch_new": PAYERS,
+    "payments.batch_detail": PAYERS,
+    "payments.batch_sheet": PAYERS,
+}
+
+URL_PARAMS = {
+    "payment_id": Payment,
+    "batch_id": PaymentBatch,
+}
