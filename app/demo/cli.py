@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.demo.history import MAX_SEASONS, seed_history
+from app.demo.impact import seed_impact
 from app.demo.ledger import seed_ledger
 from app.demo.operations import seed_operations
 from app.demo.payments import seed_payments
@@ -33,6 +34,7 @@ def seed_demo(seed: int = 2026, seasons: int = 1) -> list:
                    f"{counts.payments} payments.")
     seed_ledger(communities, rng)
     seed_payments(rng)  # after the ledger's demo and the users: it pays what the ledger owes
+    seed_impact()  # last: reports on what every other capability's demo recorded
     return logins
 
 

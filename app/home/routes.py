@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, render_template
 from flask_login import current_user
 
 from app.accounts.roles import ALL_ROLES, Role, roles_required
+from app.impact.routes import issued_list
 from app.operations.routes import dashboard as operations_dashboard
 
 blueprint = Blueprint("home", __name__)
@@ -18,5 +19,5 @@ def index():
     if current_user.role == Role.MANAGER:
         return operations_dashboard()  # the manager's work starts with the next 14 days
     if current_user.role == Role.PARTNER:
-        return redirect(url_for("impact.issued_list"))
+        return issued_list()  # a partner's landing page is its organisation's reports
     return render_template("home/index.html")

@@ -72,10 +72,11 @@ def distribution_bars(values: Sequence[Decimal | int], title: str, average_label
     return _svg(width, height, body, title)
 
 
-def monthly_bars(labels: Sequence[str], values: Sequence[Decimal | int], title: str,
+def monthly_bars(months: Sequence, values: Sequence[Decimal | int], title: str,
                  previous: Sequence[Decimal | int] | None = None, value_format=str,
-                 width: int = 520, height: int = 190) -> Markup:
+                 label_format=str, width: int = 520, height: int = 190) -> Markup:
     """Bars month by month; optional thin bars for the same month a year earlier."""
+    labels = [label_format(month) for month in months]
     left, right, top, bottom = 8, 8, 20, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     scale = _scale([*values, *(previous or [])])

@@ -54,6 +54,7 @@ from app.operations.models import (
     HomestayAllocation,
     LoadLimit,
     Route,
+    RouteDay,
     StaffAssignment,
     UitValue,
     WorkshopBooking,
@@ -162,8 +163,11 @@ def _touches(departure: Departure, scope: Scope) -> bool:
 
 
 def _communities_visited(departure: Departure) -> set[int]:
-    """Where the group slept: route nights (homestay or camp) and the families that hosted it."""
+    """Where the group went: route nights (homestay or camp), day visits (hot springs,
+    workshops) and the communities of the families that hosted it."""
     visited = {day.night_community_id for day in departure.route.days if day.night_community_id}
+    visited |= {link.community_id for day in departure.route.days for link in day.activities
+                if link.community_id}
     visited |= {a.family.community_id for a in departure.homestay_allocations if a.guests_actual}
     return visited
 
@@ -175,7 +179,7 @@ def load_treks(period: Period, scope: Scope) -> Treks:
         .where(Departure.status == DepartureStatus.COMPLETED,
                Departure.end_date >= period.start, Departure.end_date <= period.end)
         .options(
-            selectinload(Departure.route).selectinload(Route.days),
+            selectinload(Departure.route).selectinload(Route.days).selectinload(RouteDay.activities),
             selectinload(Departure.travellers),
             selectinload(Departure.homestay_allocations).joinedload(HomestayAllocation.family),
             selectinload(Departure.workshop_bookings).joinedload(WorkshopBooking.association),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 import weasyprint
@@ -20,6 +21,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 
 from app.impact import charts
@@ -41,6 +43,17 @@ SANS_FACES = {
     ("700", "italic"): ("NotoSans-BoldItalic.ttf", "DejaVuSans-BoldOblique.ttf"),
 }
 MONO_FACES = {("400", "normal"): ("DejaVuSansMono.ttf", "NotoSansMono-Regular.ttf")}
+
+
+# PDF/A needs an output intent. WeasyPrint's own "srgb" intent leaves its ICC file open (a
+# ResourceWarning in every rendering), so the same sRGB profile is handed over already read.
+OUTPUT_INTENT = "report-srgb"
+
+
+def _output_profiles() -> dict[str, ColorProfile]:
+    icc = (files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
+    return {OUTPUT_INTENT: ColorProfile(io.BytesIO(icc), "sRGB2014.icc", "relative-colorimetric",
+                                        (["r"], ["g"], ["b"]))}
 
 
 @dataclass(frozen=True)
@@ -118,20 +131,16 @@ def formatters(language: str) -> dict:
 
 
 def period_label(start: date, end: date, language: str) -> str:
-    """`June 2026`, `2026`, `Dry season 2026 (May–September)`, or the two dates."""
-    gettext = _translations(language).gettext
-    fmt = formatters(language)
-    whole_months = start.day == 1 and end == month_end(end.year, end.month)
-    if whole_months and start.year == end.year:
-        if (start.month, end.month) == (1, 12):
-            return str(start.year)
-        if (start.month, end.month) == (5, 9):
-            return gettext("Dry season %(year)s (May–September)") % {"year": start.year}
+    """`June 2026`, `2026`, `Dry season 2026 (May–September)`, `Quarter 2, 2026`, or the dates."""
+    kind = "dates"
+    if start.day == 1 and end == month_end(end.year, end.month) and start.year == end.year:
+        kind = {(1, 12): "year", (5, 9): "season"}.get((start.month, end.month), kind)
         if start.month == end.month:
-            return fmt["month"](start, "LLLL yyyy")
-        if start.month % 3 == 1 and end.month == start.month + 2:
-            return gettext("Quarter %(q)s, %(year)s") % {"q": (start.month + 2) // 3, "year": start.year}
-    return f"{fmt['day'](start)} – {fmt['day'](end)}"
+            kind = "month"
+        elif start.month % 3 == 1 and end.month == start.month + 2:
+            kind = "quarter"
+    template = _environment(language).get_template("impact/_period.html")
+    return template.render(kind=kind, start=start, end=end)
 
 
 # --- Templates ------------------------------------------------------------------------------
@@ -222,11 +231,13 @@ def render_pdf(figures: ImpactFigures, language: str = "es", organisation: str |
     font_config = FontConfiguration()
     fonts = weasyprint.CSS(string=font_face_css(), font_config=font_config)
     document = weasyprint.HTML(string=html, base_url=str(REPORTS_DIR)).render(
-        stylesheets=[fonts], font_config=font_config
+        stylesheets=[fonts], font_config=font_config, color_profiles=_output_profiles(),
+        output_intent=OUTPUT_INTENT,
     )
     attachment = weasyprint.Attachment(
         string=figures_csv(figures).encode("utf-8"), name="figures.csv",
         description="Report figures (CSV, UTF-8)", relationship="Data",
     )
-    pdf = document.write_pdf(pdf_variant="pdf/a-3b", attachments=[attachment])
+    pdf = document.write_pdf(pdf_variant="pdf/a-3b", attachments=[attachment],
+                             output_intent=OUTPUT_INTENT)
     return Rendered(pdf=pdf, pages=len(document.pages))

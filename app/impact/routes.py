@@ -61,8 +61,8 @@ def _report_form() -> ReportForm:
     return form
 
 
-def _issue_form(data=None) -> IssueForm:
-    form = IssueForm(data)
+def _issue_form(**kwargs) -> IssueForm:
+    form = IssueForm(**kwargs)
     form.set_community_choices(_communities())
     form.set_partner_choices(db.session.scalars(
         select(Partner).where(Partner.archived.is_(False)).order_by(Partner.name)))
@@ -120,8 +120,7 @@ def preview():
     figures = _computed(form)
     if figures is None:
         return render_template("impact/report_form.html", form=form, presets=_presets()), 400
-    issue_form = _issue_form(data=None)
-    issue_form.process(data={**form.data, "partner_id": None})
+    issue_form = _issue_form(formdata=None)
     return render_template(
         "impact/preview.html", form=form, figures=figures, issue_form=issue_form,
         closed=not open_months_of(figures), args=form.query_args(),

@@ -124,6 +124,6 @@ def _set_archived(partner: Partner, archived: bool):
     except PartnerError:
         flash(_("Nothing to do: the organisation is already in that state."), "error")
     else:
-        commit_change(_("%(name)s archived.", name=partner.name) if archived
-                      else _("%(name)s restored.", name=partner.name))
+        commit_change(_("Organisation %(name)s archived.", name=partner.name) if archived
+                      else _("Organisation %(name)s restored.", name=partner.name))
     return redirect(url_for(".partner_detail", partner_id=partner.id))

@@ -26,6 +26,7 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.roles import Role
+from app.extensions import db
 from app.ledger.models import ExchangeRate, Obligation, ServiceKind
 from app.ledger.rates import add_rate
 from app.ledger.services import close_period, post_departure
@@ -47,6 +48,7 @@ RATES = {
 class Season:
     """The records of the hand-built season, by the names the tests use."""
 
+    app: object
     accountant: object
     huacahuasi: object
     choquecancha: object
@@ -69,8 +71,6 @@ class Season:
         obligations = select(Obligation).where(
             Obligation.payee_kind == kind, Obligation.payee_id == payee.id,
             Obligation.departure_id == departure.id, Obligation.service == service)
-        from app.extensions import db
-
         found = db.session.scalars(obligations).all()
         issue_payment(payee_kind=kind, payee_id=payee.id, obligation_ids=[o.id for o in found],
                       amount=sum(o.amount for o in found), method="cash", reference=None,
@@ -78,7 +78,8 @@ class Season:
 
     def close_june(self) -> None:
         """Close June 2026 in the ledger."""
-        close_period(2026, 6, self.accountant.id)
+        with self.app.app_context():
+            close_period(2026, 6, self.accountant.id)
 
 
 @pytest.fixture
@@ -96,8 +97,18 @@ def _completed(ops, route, start, prices, walked, **fields):
 
 
 @pytest.fixture
-def season(build, ops, ctx, db_session) -> Season:
-    """The hand-built season described in this module's docstring, posted and partly paid."""
+def season(app, build, ops, db_session) -> Season:
+    """The hand-built season described in this module's docstring, posted and partly paid.
+
+    Built inside its own app context, popped afterwards: requests made by the test then get
+    their own `g` (signed-in user, language), as in production. Tests that call services
+    directly ask for `ctx` as well.
+    """
+    with app.app_context():
+        return _build_season(app, build, ops, db_session)
+
+
+def _build_season(app, build, ops, db_session) -> Season:
     accountant = build.user(role=Role.ACCOUNTANT, full_name="Carmen Huamán")
     for service, rate in RATES.items():
         add_rate(service, rate, date(2020, 1, 1), None, accountant.id)
@@ -144,7 +155,7 @@ def season(build, ops, ctx, db_session) -> Season:
 
     for departure in (d0, d1, d2):
         post_departure(departure, accountant.id)
-    result = Season(accountant, huacahuasi, choquecancha, juana, mariano, hilaria, rosa, weavers,
+    result = Season(app, accountant, huacahuasi, choquecancha, juana, mariano, hilaria, rosa, weavers,
                     naupa, huillca, cook, guide, d1, d2, d3, d0)
     result.pay(juana, d1, date(2026, 6, 15), PayeeKind.FAMILY, ServiceKind.HOMESTAY_NIGHT)
     result.pay(naupa, d1, date(2026, 6, 13), PayeeKind.STAFF, ServiceKind.PORTER_DAY)

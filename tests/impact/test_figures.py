@@ -11,6 +11,7 @@ from app.impact.compute import ImpactError, compute_figures
 from app.impact.figures import canonical_json
 
 JUNE = (date(2026, 6, 1), date(2026, 6, 30))
+pytestmark = pytest.mark.usefixtures("ctx")
 
 
 def by_name(rows, name):
