@@ -27,8 +27,7 @@ def reset_sequences(connection: Connection) -> list[str]:
         if sequence is None:
             continue
         # The table name comes from our own metadata, never from input.
-        connection.execute(text(
-            f'SELECT setval(:sequence, coalesce((SELECT max(id) FROM "{table.name}"), 0) + 1, false)'),  # nosec B608
-            {"sequence": sequence})
+        statement = f'SELECT setval(:sequence, coalesce((SELECT max(id) FROM "{table.name}"), 0) + 1, false)'  # nosec B608
+        connection.execute(text(statement), {"sequence": sequence})
         done.append(table.name)
     return done
