@@ -27,7 +27,7 @@ def reset_sequences(connection: Connection) -> list[str]:
         if sequence is None:
             continue
         # The table name comes from our own metadata, never from input.
-        statement = f'SELECT setval(:sequence, coalesce((SELECT max(id) FROM "{table.name}"), 0) + 1, false)'  # nosec B608
+        statement = f'SELECT setval(:sequence, coalesce((SELECT max(id) FROM "{table.name}"), 0) + 1, false)'  # nosec
         connection.execute(text(statement), {"sequence": sequence})
         done.append(table.name)
     return done
