@@ -157,7 +157,7 @@ def _free_staff(role: StaffRole, departure: Departure, count: int, rng: random.R
 
 def _departure(start: date, route: Route, status: DepartureStatus, rng: random.Random,
                book: ParameterBook) -> Departure:
-    price, load = next((Decimal(p), l) for c, _n, p, l, _d in ROUTES if c == route.code)
+    price, load = next((Decimal(p), kg) for c, _n, p, kg, _d in ROUTES if c == route.code)
     guide = _free_staff(StaffRole.GUIDE, _probe(route, start), 1, rng)
     departure = create_departure(
         DeparturePlan(route=route, start_date=start, price_per_traveller_usd=price,

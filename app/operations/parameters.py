@@ -16,8 +16,8 @@ from sqlalchemy import select
 from app.audit.services import record_change, snapshot
 from app.extensions import db
 from app.money import round_money
-from app.operations.models import LoadLimit, UitValue, format_kg
 from app.operations.errors import OperationsError
+from app.operations.models import LoadLimit, UitValue, format_kg
 
 WAGE_FLOOR_SHARE_OF_UIT = Decimal("0.03")
 MAX_LOAD_LIMIT_KG = Decimal("40")

@@ -72,7 +72,13 @@ from app.operations.rotation import (
     family_standings,
     suggest_night,
 )
-from app.registries.models import Community, HomestayFamily, StaffMember, StaffRole, WeavingAssociation
+from app.registries.models import (
+    Community,
+    HomestayFamily,
+    StaffMember,
+    StaffRole,
+    WeavingAssociation,
+)
 from app.registries.routes import commit_change, get_or_404, paginate
 from app.registries.services import RegistryError, archive_record, restore_record
 
@@ -86,7 +92,7 @@ ADMINS = (Role.ADMIN,)
 @blueprint.app_context_processor
 def labels() -> dict:
     """Status, role, night and activity names in the user's language (the home page shows the dashboard too)."""
-    return {"status_labels": f.STATUS_LABELS, "role_labels": f.ROLE_LABELS,
+    return {"status_labels": f.STATUS_LABELS, "staff_role_names": f.ROLE_LABELS,
             "night_labels": f.NIGHT_KIND_LABELS, "activity_labels": f.ACTIVITY_LABELS, "kg": format_kg}
 
 
@@ -476,7 +482,7 @@ def traveller_add(departure_id: int):
                 return redirect(url_for(".traveller_add", departure_id=departure.id))
             return to_detail(departure, "travellers")
     return form_page(form, _("New traveller on %(code)s", code=departure.code),
-                     url_for(".departure_detail", departure_id=departure.id))
+                     url_for(".departure_detail", departure_id=departure.id), another=True)
 
 
 @blueprint.route("/departures/<int:departure_id>/travellers/<int:traveller_id>/edit", methods=["GET", "POST"])

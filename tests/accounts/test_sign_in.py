@@ -33,7 +33,7 @@ def test_right_password_signs_in_and_wrong_one_is_refused(client, build):
     assert client.get("/").status_code == 302
     right = sign_in(client, "  Rosa@Lares.example ", PASSWORD)
     assert right.status_code == 302 and right.headers["Location"] == "/"
-    assert user.full_name in client.get("/").get_data(as_text=True)
+    assert user.full_name in client.get("/", follow_redirects=True).get_data(as_text=True)
 
 
 def test_malformed_sign_in_is_a_field_error_and_records_nothing(client, db_session):

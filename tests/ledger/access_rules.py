@@ -31,9 +31,20 @@ EXPECTED_ACCESS = {
 
 URL_PARAMS = {
     "entry_id": JournalEntry,
-    "account_id": Account,
+    "account_id": lambda: first_payable_account_id(),
     "community_id": Community,
     "period_id": AccountingPeriod,
     "departure_id": Departure,
     "obligation_id": Obligation,
 }
+
+
+def first_payable_account_id() -> int:
+    """Statements exist only for payees' accounts: walk the first one the demo data has."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+
+    return db.session.scalar(
+        select(Account.id).where(Account.payee_kind.is_not(None)).order_by(Account.id).limit(1)
+    )

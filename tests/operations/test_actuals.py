@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from app.clock import now_utc
 from app.operations.actuals import DepartureNotCompleted, ServiceDelivered, departure_services
 from app.operations.models import Activity, DepartureStatus, NightKind, ServiceKind
 from app.operations.services import DepartureLocked, assert_departure_editable
-from app.clock import now_utc
 from app.registries.models import PayeeKind, StaffRole
 
 

@@ -13,7 +13,13 @@ from sqlalchemy import select
 from app.accounts.roles import Role
 from app.audit.models import AuditEvent
 from app.clock import today_lima
-from app.operations.models import Departure, DepartureStatus, HomestayAllocation, NightKind, UitValue
+from app.operations.models import (
+    Departure,
+    DepartureStatus,
+    HomestayAllocation,
+    NightKind,
+    UitValue,
+)
 from app.registries.models import StaffRole
 
 
@@ -217,3 +223,44 @@ def test_manifest_pdf_names_travellers_staff_and_families(client, auth, build, c
     for expected in (heading, departure.code, "Zoë Ñúñez", "vegana", "Saturnino Ttito", "Gregoria Ttito",
                      "984111222", "Juana Ñaupa Quispe", "Dominga Ccorimanya", "Lares clásico"):
         assert expected in text, expected
+
+
+def test_manager_records_what_happened_on_a_completed_trek(client, auth, classic, ops, db_session):
+    route, (juana, _, _) = classic
+    departure = ops.departure(route, start=today_lima() - timedelta(days=10), status=DepartureStatus.COMPLETED)
+    stayed, walked = ops.traveller(departure), ops.traveller(departure)
+    allocation = ops.allocation(departure, juana, departure.start_date, guests=2, guests_actual=2)
+    porter = ops.assignment(departure, actual_days=3)
+    auth.login_as(Role.MANAGER)
+    assert "What happened on" in client.get(f"/departures/{departure.id}/actuals").get_data(as_text=True)
+    response = client.post(f"/departures/{departure.id}/actuals", data={
+        f"walked_{walked.id}": "y", f"guests_{allocation.id}": "1", f"days_{porter.id}": "2"})
+    assert response.status_code == 302
+    db_session.expire_all()
+    assert (stayed.walked, walked.walked, allocation.guests_actual, porter.actual_days) == (False, True, 1, 2)
+    too_many = client.post(f"/departures/{departure.id}/actuals", data={
+        f"walked_{walked.id}": "y", f"guests_{allocation.id}": "2", f"days_{porter.id}": "2"})
+    assert too_many.status_code == 400
+    assert "2 guests, but only 1 travellers walked" in too_many.get_data(as_text=True)
+
+
+def test_days_of_a_route_in_use_cannot_change(client, auth, classic, ops):
+    route, _ = classic
+    ops.departure(route)
+    auth.login_as(Role.MANAGER)
+    assert client.get(f"/routes/{route.id}/days/new").status_code == 200
+    response = client.post(f"/routes/{route.id}/days/new", data={"title": "Extra day", "night_kind": "none"})
+    assert response.status_code == 400
+    assert "its days can no longer change" in response.get_data(as_text=True)
+    assert len(route.days) == 3
+
+
+def test_manager_books_a_workshop_on_a_day_of_the_trek(client, auth, build, classic, ops):
+    route, (juana, _, _) = classic
+    departure = ops.departure(route, start=today_lima() + timedelta(days=9))
+    weavers = build.association(juana.community, name="Tejedoras de prueba")
+    auth.login_as(Role.MANAGER)
+    response = client.post(f"/departures/{departure.id}/workshops/new", data={
+        "association_id": weavers.id, "day_date": departure.start_date.isoformat(), "expected_participants": "4"})
+    assert response.status_code == 302
+    assert [(b.association_id, b.expected_participants) for b in departure.workshop_bookings] == [(weavers.id, 4)]

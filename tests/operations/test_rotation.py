@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
+from app.clock import now_utc
 from app.operations.errors import AllocationRefused
 from app.operations.models import DepartureStatus, NightKind
 from app.operations.rotation import (
@@ -19,7 +20,6 @@ from app.operations.rotation import (
     gini,
     suggest_night,
 )
-from app.clock import now_utc
 
 
 @pytest.mark.parametrize("values, expected", [

@@ -22,6 +22,18 @@ EXPECTED_ACCESS = {
 }
 
 URL_PARAMS = {
-    "payment_id": Payment,
+    "payment_id": lambda: first_receipted_payment_id(),
     "batch_id": PaymentBatch,
+    "fmt": "csv",
 }
+
+
+def first_receipted_payment_id() -> int:
+    """Pending payments have no receipt yet: walk the first payment that has one."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+
+    return db.session.scalar(
+        select(Payment.id).where(Payment.receipt_number.is_not(None)).order_by(Payment.id).limit(1)
+    )
