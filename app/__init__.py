@@ -100,12 +100,14 @@ def register_security(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """CLI commands: users, imports, demo data."""
     from app.accounts.cli import users_cli
+    from app.backups.cli import backup_cli
     from app.demo.cli import seed_demo_command
     from app.impact.cli import report_cli
     from app.ledger.cli import ledger_cli
     from app.registries.cli import import_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(ledger_cli)

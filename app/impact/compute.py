@@ -56,6 +56,7 @@ from app.operations.models import (
     Route,
     RouteDay,
     StaffAssignment,
+    Traveller,
     UitValue,
     WorkshopBooking,
 )
@@ -65,6 +66,7 @@ from app.registries.models import (
     Gender,
     HomestayFamily,
     PayeeKind,
+    StaffMember,
     StaffRole,
     WeavingAssociation,
 )
@@ -120,12 +122,74 @@ class Scope:
         return self.ids is None or community_id in self.ids
 
 
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A family, association or staff member as a report sees it: the community it belongs to."""
+
+    community_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrekTraveller:
+    """A traveller: whether they walked."""
+
+    walked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TrekAllocation:
+    """Guests a family actually hosted on a night."""
+
+    family_id: int
+    guests_actual: int | None
+    family: Member
+
+
+@dataclass(frozen=True, slots=True)
+class TrekBooking:
+    """A workshop and who actually took part."""
+
+    association_id: int
+    actual_participants: int | None
+    association: Member
+
+
+@dataclass(frozen=True, slots=True)
+class TrekAssignment:
+    """A staff member's days on a departure, and the load they carried."""
+
+    departure_id: int
+    staff_member_id: int
+    role: StaffRole
+    actual_days: int | None
+    load_kg: Decimal | None
+    staff_member: Member
+
+
+@dataclass
+class Trek:
+    """A completed departure with what a report counts of it (read as plain rows, not ORM
+    objects: a year at scale is thousands of them)."""
+
+    id: int
+    code: str
+    start_date: date
+    end_date: date
+    posted_at: object
+    price_per_traveller_usd: Decimal
+    route: Route
+    travellers: list[TrekTraveller] = field(default_factory=list)
+    homestay_allocations: list[TrekAllocation] = field(default_factory=list)
+    workshop_bookings: list[TrekBooking] = field(default_factory=list)
+    staff_assignments: list[TrekAssignment] = field(default_factory=list)
+
+
 @dataclass
 class Treks:
     """The departures a period reports on, and what is known about them."""
 
-    reported: list[Departure] = field(default_factory=list)
-    unposted: list[Departure] = field(default_factory=list)
+    reported: list[Trek] = field(default_factory=list)
+    unposted: list[Trek] = field(default_factory=list)
 
 
 def resolve_scope(community_slugs: Iterable[str]) -> Scope:
@@ -173,72 +237,116 @@ def _communities_visited(departure: Departure) -> set[int]:
 
 
 def load_treks(period: Period, scope: Scope) -> Treks:
-    """Completed departures ending in the period and touching the scope, posted or not."""
-    departures = db.session.scalars(
-        select(Departure)
-        .where(Departure.status == DepartureStatus.COMPLETED,
-               Departure.end_date >= period.start, Departure.end_date <= period.end)
-        .options(
-            selectinload(Departure.route).selectinload(Route.days).selectinload(RouteDay.activities),
-            selectinload(Departure.travellers),
-            selectinload(Departure.homestay_allocations).joinedload(HomestayAllocation.family),
-            selectinload(Departure.workshop_bookings).joinedload(WorkshopBooking.association),
-            selectinload(Departure.staff_assignments).joinedload(StaffAssignment.staff_member),
-        )
-        .order_by(Departure.end_date, Departure.code)
-    ).all()
-    treks = Treks()
-    for departure in departures:
-        if not _touches(departure, scope):
-            continue
-        (treks.reported if departure.posted_at is not None else treks.unposted).append(departure)
-    return treks
+    """Completed departures ending in the period and touching the scope, posted or not.
+
+    Six queries whatever the period's size: the departures, then their travellers, homestays,
+    workshops and staff as plain rows joined to the same filter, and the routes.
+    """
+    ending = (Departure.status == DepartureStatus.COMPLETED,
+              Departure.end_date >= period.start, Departure.end_date <= period.end)
+    chosen = select(Departure.id).where(*ending)
+    treks = {
+        row.id: Trek(row.id, row.code, row.start_date, row.end_date, row.posted_at,
+                     row.price_per_traveller_usd, row.route_id)
+        for row in db.session.execute(
+            select(Departure.id, Departure.code, Departure.start_date, Departure.end_date,
+                   Departure.posted_at, Departure.price_per_traveller_usd, Departure.route_id)
+            .where(*ending).order_by(Departure.end_date, Departure.code))
+    }
+    if not treks:
+        return Treks()
+    routes = {route.id: route for route in db.session.scalars(
+        select(Route).where(Route.id.in_({trek.route for trek in treks.values()}))
+        .options(selectinload(Route.days).selectinload(RouteDay.activities)))}
+    for trek in treks.values():
+        trek.route = routes[trek.route]
+    for departure_id, walked in db.session.execute(
+            select(Traveller.departure_id, Traveller.walked).where(Traveller.departure_id.in_(chosen))
+            .order_by(Traveller.id)):
+        treks[departure_id].travellers.append(TrekTraveller(walked))
+    for departure_id, family_id, guests, community_id in db.session.execute(
+            select(HomestayAllocation.departure_id, HomestayAllocation.family_id,
+                   HomestayAllocation.guests_actual, HomestayFamily.community_id)
+            .join(HomestayFamily, HomestayFamily.id == HomestayAllocation.family_id)
+            .where(HomestayAllocation.departure_id.in_(chosen))
+            .order_by(HomestayAllocation.night_date, HomestayAllocation.id)):
+        treks[departure_id].homestay_allocations.append(TrekAllocation(family_id, guests, Member(community_id)))
+    for departure_id, association_id, participants, community_id in db.session.execute(
+            select(WorkshopBooking.departure_id, WorkshopBooking.association_id,
+                   WorkshopBooking.actual_participants, WeavingAssociation.community_id)
+            .join(WeavingAssociation, WeavingAssociation.id == WorkshopBooking.association_id)
+            .where(WorkshopBooking.departure_id.in_(chosen))
+            .order_by(WorkshopBooking.day_date, WorkshopBooking.id)):
+        treks[departure_id].workshop_bookings.append(TrekBooking(association_id, participants, Member(community_id)))
+    for row in db.session.execute(
+            select(StaffAssignment.departure_id, StaffAssignment.staff_member_id, StaffAssignment.role,
+                   StaffAssignment.actual_days, StaffAssignment.load_kg, StaffMember.community_id)
+            .join(StaffMember, StaffMember.id == StaffAssignment.staff_member_id)
+            .where(StaffAssignment.departure_id.in_(chosen)).order_by(StaffAssignment.id)):
+        treks[row.departure_id].staff_assignments.append(TrekAssignment(
+            row.departure_id, row.staff_member_id, row.role, row.actual_days, row.load_kg,
+            Member(row.community_id)))
+    result = Treks()
+    for trek in treks.values():
+        if _touches(trek, scope):
+            (result.reported if trek.posted_at is not None else result.unposted).append(trek)
+    return result
 
 
-def _live_obligations(departure_ids: list[int], as_of: date) -> list[Obligation]:
-    """The departures' obligations, less those voided on or before `as_of`."""
+# The columns of an obligation a report reads (rows, not ORM objects: a year is thousands).
+OBLIGATION_COLUMNS = (Obligation.id, Obligation.payee_kind, Obligation.payee_id, Obligation.community_id,
+                      Obligation.service, Obligation.quantity, Obligation.unit_rate, Obligation.amount,
+                      Obligation.trek_end_date, Obligation.departure_id)
+
+
+def _live_obligations(departure_ids: list[int], as_of: date):
+    """The departures' obligations, less those voided on or before `as_of` (rows)."""
     if not departure_ids:
         return []
     void_entry = aliased(JournalEntry)
     rows = db.session.execute(
-        select(Obligation, void_entry.entry_date)
+        select(*OBLIGATION_COLUMNS, void_entry.entry_date.label("voided_on"))
         .outerjoin(void_entry, void_entry.id == Obligation.void_entry_id)
         .where(Obligation.departure_id.in_(departure_ids))
         .order_by(Obligation.id)
     ).all()
-    return [obligation for obligation, voided_on in rows if voided_on is None or voided_on > as_of]
+    return [row for row in rows if row.voided_on is None or row.voided_on > as_of]
 
 
 # A payment counts once posted; a posted payment voided later still counted until its void.
 PAYMENT_WAS_POSTED = Payment.posted_at.is_not(None)
 
 
-def _still_paid(payment: Payment, as_of: date) -> bool:
-    return payment.voided_at is None or to_lima(payment.voided_at).date() > as_of
+def _still_paid(voided_at, as_of: date) -> bool:
+    return voided_at is None or to_lima(voided_at).date() > as_of
 
 
-def _payments_of(obligation_ids: list[int], as_of: date) -> dict[int, list[tuple[date, Decimal]]]:
-    """Per obligation: (payment date, amount) of the payments that counted on `as_of`."""
-    if not obligation_ids:
+def _payments_of(departure_ids: list[int], as_of: date) -> dict[int, list[tuple[date, Decimal]]]:
+    """Per obligation of these departures: (payment date, amount) of the payments that counted
+    on `as_of` (one query, joined to the departures rather than listing thousands of ids)."""
+    if not departure_ids:
         return {}
     rows = db.session.execute(
-        select(PaymentAllocation.obligation_id, PaymentAllocation.amount, Payment)
+        select(PaymentAllocation.obligation_id, PaymentAllocation.amount, Payment.payment_date,
+               Payment.voided_at)
         .join(Payment, Payment.id == PaymentAllocation.payment_id)
-        .where(PaymentAllocation.obligation_id.in_(obligation_ids), Payment.payment_date <= as_of,
+        .join(Obligation, Obligation.id == PaymentAllocation.obligation_id)
+        .where(Obligation.departure_id.in_(departure_ids), Payment.payment_date <= as_of,
                PAYMENT_WAS_POSTED)
         .order_by(Payment.payment_date, Payment.id)
     ).all()
     paid: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
-    for obligation_id, amount, payment in rows:
-        if _still_paid(payment, as_of):
-            paid[obligation_id].append((payment.payment_date, amount))
+    for obligation_id, amount, payment_date, voided_at in rows:
+        if _still_paid(voided_at, as_of):
+            paid[obligation_id].append((payment_date, amount))
     return paid
 
 
 def _cash_income(period: Period) -> list[Income]:
     """Posted payments dated in the period, by the obligations they settle."""
     rows = db.session.execute(
-        select(PaymentAllocation.amount, Obligation, Payment)
+        select(PaymentAllocation.amount, Obligation.payee_kind, Obligation.payee_id,
+               Obligation.community_id, Obligation.service, Payment.payment_date, Payment.voided_at)
         .join(Payment, Payment.id == PaymentAllocation.payment_id)
         .join(Obligation, Obligation.id == PaymentAllocation.obligation_id)
         .where(Payment.payment_date >= period.start, Payment.payment_date <= period.end,
@@ -246,8 +354,9 @@ def _cash_income(period: Period) -> list[Income]:
         .order_by(Payment.id, PaymentAllocation.id)
     ).all()
     return [
-        Income(o.payee_kind, o.payee_id, o.community_id, o.service, amount, payment.payment_date)
-        for amount, o, payment in rows if _still_paid(payment, period.end)
+        Income(kind, payee_id, community_id, service, amount, payment_date)
+        for amount, kind, payee_id, community_id, service, payment_date, voided_at in rows
+        if _still_paid(voided_at, period.end)
     ]
 
 
@@ -566,7 +675,7 @@ def compute_figures(start: date, end: date, basis: Basis | str = Basis.ACCRUAL,
     earlier_period = period.year_earlier()
     earlier = _compute_core(earlier_period, scope, basis)
 
-    paid_by = _payments_of([o.id for o in core.obligations], period.end)
+    paid_by = _payments_of([d.id for d in core.treks.reported], period.end)
     scoped_obligations = [o for o in core.obligations if scope.includes(o.community_id)]
     rows = _community_rows(core, scope, scoped_obligations, paid_by)
     porters, missing_uit = _porters(core, paid_by)

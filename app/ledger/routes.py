@@ -225,6 +225,22 @@ def payables_by_community_view():
                            outstanding=outstanding_total())
 
 
+STATEMENT_MONTHS = 12
+
+
+def statement_period(filters: StatementFilterForm) -> tuple[date | None, date | None]:
+    """The dates asked for; with none (or bad ones), the last twelve months, shown in the form.
+
+    Years of history stay out of the page: the opening balance carries them.
+    """
+    if filters.validate() and (filters.date_from.data or filters.date_to.data):
+        return filters.date_from.data, filters.date_to.data
+    today = today_lima()
+    months = today.year * 12 + today.month - STATEMENT_MONTHS
+    filters.date_from.data, filters.date_to.data = date(months // 12, months % 12 + 1, 1), None
+    return filters.date_from.data, None
+
+
 @blueprint.route("/accounts/<int:account_id>/statement")
 @roles_required(*BOOKKEEPERS)
 def account_statement(account_id: int):
@@ -233,9 +249,7 @@ def account_statement(account_id: int):
     if account.payee_kind is None:
         abort(404)
     filters = StatementFilterForm(request.args)
-    valid = filters.validate()
-    statement = payee_statement(account, filters.date_from.data if valid else None,
-                                filters.date_to.data if valid else None)
+    statement = payee_statement(account, *statement_period(filters))
     return render_template("ledger/statement.html", statement=statement, filters=filters,
                            title=_("Statement: %(name)s", name=account.name), account=account)
 
@@ -246,9 +260,7 @@ def community_statement_view(community_id: int):
     """A community's statement: the community, its families, weavers and staff."""
     community = get_or_404(Community, community_id)
     filters = StatementFilterForm(request.args)
-    valid = filters.validate()
-    statement = community_statement(community.id, filters.date_from.data if valid else None,
-                                    filters.date_to.data if valid else None)
+    statement = community_statement(community.id, *statement_period(filters))
     return render_template("ledger/statement.html", statement=statement, filters=filters,
                            title=_("Statement: %(name)s and its people", name=community.name),
                            community=community)
