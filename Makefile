@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask
 PORT ?= 5000
 
-.PHONY: run test translations messages lint bench clean
+.PHONY: run test translations messages lint bench audit clean
 
 $(BIN)/python:
 	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
@@ -56,6 +56,24 @@ messages: | $(BIN)/python
 	if [ -f $$out/es/LC_MESSAGES/messages.po ]; then \
 	  $(BIN)/pybabel update -i $$out/messages.pot -d $$out -l es --no-fuzzy-matching --ignore-obsolete >/dev/null 2>&1; \
 	else $(BIN)/pybabel init -i $$out/messages.pot -d $$out -l es >/dev/null 2>&1; fi
+
+## bench: 1- and 10-season databases under bench/work (reused while seed and code match; PostgreSQL
+## too when TEST_DATABASE_URL is set), then page times, queries, report PDF, batch run, RPS -> bench/results.md
+bench: $(VENV)/.installed-dev translations
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## audit: bandit (medium and high findings fail) and pip-audit against PyPI's vulnerability data.
+## A vulnerability fails; vulnerability data that cannot be reached is reported, not failed.
+audit: $(VENV)/.installed-dev
+	$(BIN)/bandit -ll -q -r app bench config.py wsgi.py
+	@out=$$($(BIN)/pip-audit --vulnerability-service pypi --skip-editable --progress-spinner off 2>&1); status=$$?; \
+	skipped=$$(printf '%s\n' "$$out" | grep -c "could not be audited"); \
+	if printf '%s\n' "$$out" | grep -qi "known vulnerabilit.* in [0-9]"; then printf '%s\n' "$$out"; exit 1; \
+	elif [ $$status -ne 0 ]; then printf '%s\n' "$$out" | tail -3; \
+	  echo "pip-audit: WARNING: vulnerability data unreachable; dependencies NOT audited (not failing)"; \
+	elif [ $$skipped -gt 0 ]; then \
+	  echo "pip-audit: WARNING: $$skipped dependencies could not be audited (no vulnerability data from this index)"; \
+	else echo "pip-audit: no known vulnerabilities"; fi
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check app tests config.py wsgi.py

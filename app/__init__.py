@@ -62,12 +62,14 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import blueprint as accounts
     from app.audit.routes import blueprint as audit
     from app.home.routes import blueprint as home
+    from app.impact.routes import blueprint as impact
     from app.ledger.routes import blueprint as ledger
     from app.operations.routes import blueprint as operations
+    from app.partners.routes import blueprint as partners
     from app.payments.routes import blueprint as payments
     from app.registries.routes import blueprint as registries
 
-    for blueprint in (home, accounts, audit, registries, operations, ledger, payments):
+    for blueprint in (home, accounts, audit, registries, operations, ledger, payments, partners, impact):
         app.register_blueprint(blueprint)
 
 
@@ -98,11 +100,15 @@ def register_security(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """CLI commands: users, imports, demo data."""
     from app.accounts.cli import users_cli
+    from app.backups.cli import backup_cli
     from app.demo.cli import seed_demo_command
+    from app.impact.cli import report_cli
     from app.ledger.cli import ledger_cli
     from app.registries.cli import import_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(report_cli)

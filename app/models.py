@@ -2,6 +2,7 @@
 
 from app.accounts.models import LoginAttempt, User  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
+from app.impact.models import ImpactReport  # noqa: F401
 from app.partners.models import Partner, partner_communities  # noqa: F401
 from app.registries.models import (  # noqa: F401
     Community,

@@ -37,6 +37,9 @@ MENU: list[MenuEntry] = [
     MenuEntry(_l("Ledger"), "ledger.journal", frozenset({A, C})),
     MenuEntry(_l("Payables"), "ledger.payables", frozenset({A, C})),
     MenuEntry(_l("Payments"), "payments.payment_list", frozenset({A, C})),
+    MenuEntry(_l("Impact reports"), "impact.report_form", frozenset({A, M, C})),
+    MenuEntry(_l("Impact reports"), "impact.issued_list", frozenset({P})),
+    MenuEntry(_l("Partners"), "partners.partner_list", frozenset({A, M, C})),
     MenuEntry(_l("Audit trail"), "audit.event_list", frozenset({A})),
 ]
 

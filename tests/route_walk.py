@@ -9,7 +9,10 @@ Each capability's tests keep an `access_rules.py` module (anywhere under tests/)
   is not 200 (a redirect by design), a set of statuses, or a dict role -> status(es) when it
   depends on the role;
 - optionally `VALID_FORM_DATA`: endpoint -> form values that pass validation, so the
-  hostile-input test can change one field at a time from a valid baseline.
+  hostile-input test can change one field at a time from a valid baseline;
+- optionally `FORM_PAGE_QUERY`: endpoint -> the query arguments (a dict, or a callable run after
+  the demo data is seeded) under which the page shows its form, for a form that needs a choice
+  made first (a payment form needs its payee).
 
 The route x role matrix, the hostile-input, CSRF and partner-isolation tests all read them here,
 and walk the demo data through the fixtures in tests/walk_fixtures.py (a test module names
@@ -44,6 +47,7 @@ class AccessRules:
     url_params: dict[str, Any] = field(default_factory=dict)
     signed_in_get_status: dict[str, Any] = field(default_factory=dict)
     valid_form_data: dict[str, dict] = field(default_factory=dict)
+    form_page_query: dict[str, Any] = field(default_factory=dict)
     modules: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
 
@@ -69,6 +73,7 @@ def collect_access_rules() -> AccessRules:
             ("URL_PARAMS", rules.url_params),
             ("SIGNED_IN_GET_STATUS", rules.signed_in_get_status),
             ("VALID_FORM_DATA", rules.valid_form_data),
+            ("FORM_PAGE_QUERY", rules.form_page_query),
         ):
             _merge(target, getattr(module, attribute, {}), info.name, attribute, rules.conflicts)
     return rules
@@ -126,6 +131,20 @@ def build_url(app: Flask, rule: Rule, values: dict[str, Any]) -> str:
     adapter = app.url_map.bind("localhost")
     return adapter.build(rule.endpoint, {name: values[name] for name in rule.arguments},
                          force_external=False)
+
+
+def form_page_query(app: Flask, rules: AccessRules, endpoint: str) -> dict[str, Any]:
+    """The query arguments under which `endpoint` shows its form (FORM_PAGE_QUERY), or {}."""
+    source = rules.form_page_query.get(endpoint, {})
+    if not callable(source):
+        return dict(source)
+    with app.app_context():
+        return dict(source())
+
+
+def is_html(response) -> bool:
+    """True for an HTML page (not a PDF, CSV or spreadsheet download)."""
+    return response.mimetype == "text/html"
 
 
 def is_missing_sample(rule: Rule, values: dict[str, Any]) -> bool:

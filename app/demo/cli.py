@@ -10,6 +10,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from app.accounts.models import User
+from app.demo.history import MAX_SEASONS, seed_history
+from app.demo.impact import seed_impact
 from app.demo.ledger import seed_ledger
 from app.demo.operations import seed_operations
 from app.demo.payments import seed_payments
@@ -18,22 +20,31 @@ from app.demo.users import DEMO_PASSWORD, DEMO_USERS, seed_users
 from app.extensions import db
 
 
-def seed_demo(seed: int = 2026) -> list:
-    """Load every capability's demo data (flushes; the caller commits)."""
+def seed_demo(seed: int = 2026, seasons: int = 1) -> list:
+    """Load every capability's demo data, plus `seasons - 1` years of history (flushes only)."""
     rng = random.Random(seed)
     communities = seed_registries(rng)
     seed_operations(communities, rng)
     logins = seed_users(communities)
+    if seasons > 1:  # before the ledger's demo, so receipts and ids follow the calendar
+        counts = seed_history(seasons, random.Random(f"history-{seed}"))
+        click.echo(f"History: {counts.seasons} seasons, {counts.departures} departures, "
+                   f"{counts.travellers} travellers, {counts.journal_entries} journal entries, "
+                   f"{counts.journal_lines} journal lines, {counts.obligations} obligations, "
+                   f"{counts.payments} payments.")
     seed_ledger(communities, rng)
     seed_payments(rng)  # after the ledger's demo and the users: it pays what the ledger owes
+    seed_impact()  # last: reports on what every other capability's demo recorded
     return logins
 
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Random seed.")
+@click.option("--seasons", type=click.IntRange(1, MAX_SEASONS), default=1, show_default=True,
+              help="Seasons of data ending in the current one (1 = the demo season only).")
 @with_appcontext
-def seed_demo_command(if_empty: bool, seed: int) -> None:
+def seed_demo_command(if_empty: bool, seed: int, seasons: int) -> None:
     """Load the demo data: Lares valley communities, families, weavers, staff, one user per role."""
     if current_app.config.get("ENV_NAME") == "production":
         raise click.ClickException("demo data is never loaded in production")
@@ -43,7 +54,7 @@ def seed_demo_command(if_empty: bool, seed: int) -> None:
             raise click.ClickException("the database is not empty; demo data goes into an empty one")
         click.echo("Database already has data; demo data not loaded again.")
     else:
-        seed_demo(seed)
+        seed_demo(seed, seasons)
         db.session.commit()
         click.echo("Demo data loaded.")
     _print_demo_logins()

@@ -115,10 +115,6 @@ def paginate_rows(query) -> RowPagination:
                          error_out=False)
 
 
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 @blueprint.app_template_global()
 def service_label(service: ServiceKind | str) -> str:
     """A service's name in the user's language."""
@@ -152,7 +148,7 @@ def journal():
     source = request.args.get("source")
     query = journal_query(
         date_from=filters.date_from.data if valid else None, date_to=filters.date_to.data if valid else None,
-        account_id=_int_or_none(filters.account.data),
+        account_id=filters.account.data,
         source_type=EntrySource(source) if source in {s.value for s in EntrySource} else None,
     )
     page = paginate(query)
@@ -212,7 +208,7 @@ def payables():
     filters.community.choices = community_choices(_("All"))
     kind = request.args.get("payee_kind")
     query = payables_query(
-        community_id=_int_or_none(filters.community.data),
+        community_id=filters.community.data,
         payee_kind=PayeeKind(kind) if kind in {k.value for k in PayeeKind} else None,
         overdue_porters_only=bool(filters.overdue_porters.data),
     )
@@ -229,6 +225,22 @@ def payables_by_community_view():
                            outstanding=outstanding_total())
 
 
+STATEMENT_MONTHS = 12
+
+
+def statement_period(filters: StatementFilterForm) -> tuple[date | None, date | None]:
+    """The dates asked for; with none (or bad ones), the last twelve months, shown in the form.
+
+    Years of history stay out of the page: the opening balance carries them.
+    """
+    if filters.validate() and (filters.date_from.data or filters.date_to.data):
+        return filters.date_from.data, filters.date_to.data
+    today = today_lima()
+    months = today.year * 12 + today.month - STATEMENT_MONTHS
+    filters.date_from.data, filters.date_to.data = date(months // 12, months % 12 + 1, 1), None
+    return filters.date_from.data, None
+
+
 @blueprint.route("/accounts/<int:account_id>/statement")
 @roles_required(*BOOKKEEPERS)
 def account_statement(account_id: int):
@@ -237,9 +249,7 @@ def account_statement(account_id: int):
     if account.payee_kind is None:
         abort(404)
     filters = StatementFilterForm(request.args)
-    valid = filters.validate()
-    statement = payee_statement(account, filters.date_from.data if valid else None,
-                                filters.date_to.data if valid else None)
+    statement = payee_statement(account, *statement_period(filters))
     return render_template("ledger/statement.html", statement=statement, filters=filters,
                            title=_("Statement: %(name)s", name=account.name), account=account)
 
@@ -250,9 +260,7 @@ def community_statement_view(community_id: int):
     """A community's statement: the community, its families, weavers and staff."""
     community = get_or_404(Community, community_id)
     filters = StatementFilterForm(request.args)
-    valid = filters.validate()
-    statement = community_statement(community.id, filters.date_from.data if valid else None,
-                                    filters.date_to.data if valid else None)
+    statement = community_statement(community.id, *statement_period(filters))
     return render_template("ledger/statement.html", statement=statement, filters=filters,
                            title=_("Statement: %(name)s and its people", name=community.name),
                            community=community)
@@ -270,7 +278,7 @@ def rates():
     if form.validate_on_submit():
         try:
             add_rate(ServiceKind(form.service.data), form.rate.data, form.effective_from.data,
-                     _int_or_none(form.community.data), current_user.id, note=form.note.data)
+                     form.community.data, current_user.id, note=form.note.data)
         except LedgerError as error:
             db.session.rollback()
             getattr(form, error.field or "rate").errors.append(str(error))

@@ -39,9 +39,15 @@ class Partner(db.Model):
     name: Mapped[str] = mapped_column(String(160), unique=True)
     kind: Mapped[PartnerKind] = mapped_column(enum_column_type(PartnerKind, "partner_kind"))
     language: Mapped[str] = mapped_column(String(2), default="es")
+    contact_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
     contact_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=lambda: now_utc())
 
-    communities = relationship("Community", secondary=partner_communities, lazy="selectin")
+    communities = relationship(
+        "Community", secondary=partner_communities, lazy="selectin", order_by="Community.name"
+    )
+
+    def __str__(self) -> str:
+        return self.name

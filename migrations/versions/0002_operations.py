@@ -2,7 +2,7 @@
 workshop bookings, and the dated parameters (load limit, UIT)
 
 Revision ID: 0002_operations
-Revises: 0001_foundation
+Revises: 0001b_registries
 Create Date: 2026-11-25 22:13:22.429276
 
 """

@@ -1,0 +1,1 @@
+"""Responsible-tourism impact reports: figures from the ledger and operations, PDFs for partners."""
