@@ -199,6 +199,7 @@ def test_hostile_values_in_every_filter_of_every_page(walk_app, walk_session, wa
                 try:
                     response = client.get(path, query_string=query)
                 except Exception as error:  # a 500 in production
+                    walk_session.rollback()
                     problems.append(f"{shown}: raised {error!r}")
                     continue
                 if response.status_code >= 500 or (response.mimetype == "text/html" and SCRIPT in response.get_data(as_text=True)):
