@@ -20,9 +20,16 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+# The largest page number any list accepts; beyond it the OFFSET overflows the database integer.
+MAX_PAGE = 100_000
+
+
 def refuse_malformed_input() -> None:
-    """Answer 400 to a submitted form carrying NUL characters: no honest form sends them, and
-    PostgreSQL text cannot hold them. (Search filters in query strings validate their own
-    text: a filter with a control character filters nothing.)"""
+    """Answer 400 to input no honest page sends: a form carrying NUL characters (PostgreSQL text
+    cannot hold them), or a page number past any list's end (every list, whichever paginator it
+    uses, is guarded here once). Search filters validate their own text."""
     if any("\x00" in key or "\x00" in value for key, value in request.form.items(multi=True)):
+        abort(400)
+    page = request.args.get("page", "")
+    if page.isascii() and page.isdigit() and (len(page) > 6 or int(page) > MAX_PAGE):
         abort(400)
