@@ -38,6 +38,8 @@ class Config:
     LOGIN_WINDOW_MINUTES = 15
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    # The operator's name printed on payment receipts and batch sheets.
+    OPERATOR_NAME = os.environ.get("OPERATOR_NAME", "Lares Valley Treks (demo)")
     TESTING = False
     ENV_NAME = "development"
 

@@ -32,11 +32,16 @@ def to_money(value: Decimal | int | str) -> Decimal:
         raise MoneyError(f"not an amount: {value!r}") from exc
     if not amount.is_finite():
         raise MoneyError(f"not an amount: {value!r}")
-    if amount != amount.quantize(CENTIMO, rounding=ROUND_HALF_UP):
-        raise MoneyError(f"more than two decimals: {value}")
+    # Size first: quantizing a huge exponent (1e309) overflows the context's precision.
     if abs(amount) > MAX_AMOUNT:
         raise MoneyError(f"amount too large: {value}")
-    return amount.quantize(CENTIMO)
+    try:
+        exact = amount.quantize(CENTIMO)
+    except InvalidOperation as exc:  # e.g. a tiny exponent beyond the context's limits
+        raise MoneyError(f"not an amount: {value!r}") from exc
+    if amount != exact:
+        raise MoneyError(f"more than two decimals: {value}")
+    return exact
 
 
 def round_money(value: Decimal) -> Decimal:

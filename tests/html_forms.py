@@ -26,19 +26,21 @@ class HtmlForm:
     enctype: str
     fields: list[FormField] = field(default_factory=list)
 
-    def defaults(self) -> dict[str, str]:
-        """What a browser would send untouched (checked boxes, selected options, values)."""
-        values = {}
+    def defaults(self) -> dict[str, str | list[str]]:
+        """What a browser would send untouched (checked boxes, selected options, values); a
+        name sent several times (a list of checkboxes) maps to the list of its values."""
+        values: dict[str, list[str]] = {}
         for control in self.fields:
             if control.kind in ("checkbox", "radio") and not control.checked:
                 continue
             if control.kind in ("submit", "button", "file"):
                 continue
             if control.kind == "select" and not control.value:
-                values[control.name] = control.options[0] if control.options else ""
+                value = control.options[0] if control.options else ""
             else:
-                values[control.name] = control.value
-        return values
+                value = control.value
+            values.setdefault(control.name, []).append(value)
+        return {name: sent[0] if len(sent) == 1 else sent for name, sent in values.items()}
 
     def editable(self) -> list[FormField]:
         """The controls a user fills in (not the CSRF token, not buttons)."""

@@ -6,11 +6,17 @@ Each capability's tests keep an `access_rules.py` module (anywhere under tests/)
 - `URL_PARAMS`: URL parameter name -> the model whose first row (lowest id) fills it, or a
   literal value;
 - optionally `SIGNED_IN_GET_STATUS`: endpoint -> the status an allowed user's GET gets when it
-  is not 200 (a redirect by design);
+  is not 200 (a redirect by design), a set of statuses, or a dict role -> status(es) when it
+  depends on the role;
 - optionally `VALID_FORM_DATA`: endpoint -> form values that pass validation, so the
-  hostile-input test can change one field at a time from a valid baseline.
+  hostile-input test can change one field at a time from a valid baseline;
+- optionally `FORM_PAGE_QUERY`: endpoint -> the query arguments (a dict, or a callable run after
+  the demo data is seeded) under which the page shows its form, for a form that needs a choice
+  made first (a payment form needs its payee).
 
-The route x role matrix, the hostile-input, CSRF and partner-isolation tests all read them here.
+The route x role matrix, the hostile-input, CSRF and partner-isolation tests all read them here,
+and walk the demo data through the fixtures in tests/walk_fixtures.py (a test module names
+them with `pytest_plugins = ["tests.walk_fixtures"]`).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
-from werkzeug.routing import Rule
+from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 import tests
 from app.accounts.roles import PUBLIC, Role
@@ -39,8 +45,9 @@ class AccessRules:
 
     expected: dict[str, Any] = field(default_factory=dict)
     url_params: dict[str, Any] = field(default_factory=dict)
-    signed_in_get_status: dict[str, int] = field(default_factory=dict)
+    signed_in_get_status: dict[str, Any] = field(default_factory=dict)
     valid_form_data: dict[str, dict] = field(default_factory=dict)
+    form_page_query: dict[str, Any] = field(default_factory=dict)
     modules: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
 
@@ -66,6 +73,7 @@ def collect_access_rules() -> AccessRules:
             ("URL_PARAMS", rules.url_params),
             ("SIGNED_IN_GET_STATUS", rules.signed_in_get_status),
             ("VALID_FORM_DATA", rules.valid_form_data),
+            ("FORM_PAGE_QUERY", rules.form_page_query),
         ):
             _merge(target, getattr(module, attribute, {}), info.name, attribute, rules.conflicts)
     return rules
@@ -113,13 +121,30 @@ def sample_values(url_params: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_url(app: Flask, rule: Rule, values: dict[str, Any]) -> str:
-    """The path of `rule` with its parameters filled from `values`."""
+    """The path of `rule` with its parameters filled from `values` (an `any(...)` parameter
+    without an entry takes its first choice)."""
+    values = {**{name: sorted(converter.items)[0] for name, converter in rule._converters.items()
+                 if isinstance(converter, AnyConverter)}, **values}
     missing = [name for name in rule.arguments if name not in values]
     if missing:
         raise KeyError(f"{rule.endpoint}: no URL_PARAMS entry for {', '.join(sorted(missing))}")
     adapter = app.url_map.bind("localhost")
     return adapter.build(rule.endpoint, {name: values[name] for name in rule.arguments},
                          force_external=False)
+
+
+def form_page_query(app: Flask, rules: AccessRules, endpoint: str) -> dict[str, Any]:
+    """The query arguments under which `endpoint` shows its form (FORM_PAGE_QUERY), or {}."""
+    source = rules.form_page_query.get(endpoint, {})
+    if not callable(source):
+        return dict(source)
+    with app.app_context():
+        return dict(source())
+
+
+def is_html(response) -> bool:
+    """True for an HTML page (not a PDF, CSV or spreadsheet download)."""
+    return response.mimetype == "text/html"
 
 
 def is_missing_sample(rule: Rule, values: dict[str, Any]) -> bool:
@@ -130,16 +155,6 @@ def is_missing_sample(rule: Rule, values: dict[str, Any]) -> bool:
 def probe_method(rule: Rule) -> str:
     """GET when the route answers GET, else POST."""
     return "GET" if "GET" in rule.methods else "POST"
-
-
-def seed_demo_data(app: Flask) -> dict[str, Any]:
-    """Load the demo data into the test's transaction; return the URL parameter samples."""
-    from app.demo.cli import seed_demo
-
-    with app.app_context():
-        seed_demo()
-        db.session.flush()
-        return sample_values(collect_access_rules().url_params)
 
 
 def demo_sign_in(client, role: Role | None) -> None:
@@ -161,3 +176,16 @@ def row_counts() -> dict[str, int]:
                  for table in tables))
     ).one()
     return dict(zip((table.name for table in tables), counts, strict=True))
+
+
+def access_rule(app: Flask, rules: AccessRules, endpoint: str):
+    """The table's promise for `endpoint`, else what its view declares (the matrix test
+    reports the missing entry; the other walks still cover the route)."""
+    expected = rules.expected.get(endpoint)
+    return normalised_roles(expected) if expected is not None else declared_roles(app, endpoint)
+
+
+def id_arguments(rule: Rule) -> list[str]:
+    """The integer parameters of `rule` (record ids a visitor could guess)."""
+    return [name for name, converter in rule._converters.items()
+            if isinstance(converter, IntegerConverter)]

@@ -11,12 +11,14 @@ from app import create_app
 from app.accounts.roles import PUBLIC, Role
 from app.demo.users import DEMO_PASSWORD, DEMO_USERS
 from tests.route_walk import (
+    access_rule,
     build_url,
     collect_access_rules,
     row_counts,
-    seed_demo_data,
     walked_rules,
 )
+
+pytest_plugins = ["tests.walk_fixtures"]  # walk_app, walk_session, walk_samples
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -37,22 +39,22 @@ def sign_in(client, role: Role) -> None:
 
 
 @pytest.fixture
-def protected_app(app):
-    """The same database, an app with CSRF protection on."""
-    protected = create_app({**app.config, "WTF_CSRF_ENABLED": True})
+def protected_app(walk_app):
+    """The walk database, an app with CSRF protection on."""
+    protected = create_app({**walk_app.config, "WTF_CSRF_ENABLED": True})
     yield protected
 
 
-def test_every_post_without_a_token_is_refused_and_writes_nothing(protected_app, app, db_session):
+def test_every_post_without_a_token_is_refused_and_writes_nothing(protected_app, walk_app, walk_samples):
+    app = walk_app
     rules = collect_access_rules()
-    values = seed_demo_data(app)
-    db_session.commit()
+    values = walk_samples
     clients = {}
     wrong, posts = [], 0
     for rule in walked_rules(protected_app):
         if "POST" not in rule.methods:
             continue
-        expected = rules.expected[rule.endpoint]
+        expected = access_rule(protected_app, rules, rule.endpoint)
         role = None if expected == PUBLIC else next(r for r in Role if r in expected)
         if role not in clients:
             clients[role] = protected_app.test_client()
@@ -72,9 +74,7 @@ def test_every_post_without_a_token_is_refused_and_writes_nothing(protected_app,
     assert posts > 0 and wrong == []
 
 
-def test_a_token_from_the_page_is_accepted_and_one_from_another_session_is_not(protected_app, app, db_session):
-    seed_demo_data(app)
-    db_session.commit()
+def test_a_token_from_the_page_is_accepted_and_one_from_another_session_is_not(protected_app, walk_session):
     mine, theirs = protected_app.test_client(), protected_app.test_client()
     sign_in(mine, Role.MANAGER)
     sign_in(theirs, Role.MANAGER)

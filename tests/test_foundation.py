@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select
 
 from app.accounts.roles import Role
 from app.extensions import db
+from app.forms import MAX_RECORD_ID, id_or_none, record_id
 from app.money import MoneyError, format_money, round_money, to_money
 
 
@@ -31,10 +31,22 @@ def test_to_money_accepts_exact_amounts(text, expected):
     assert to_money(text) == expected
 
 
-@pytest.mark.parametrize("bad", [1.5, "12.345", "abc", "NaN", "Infinity", "1e12", True])
+@pytest.mark.parametrize("bad", [1.5, "12.345", "abc", "NaN", "Infinity", "1e12", True, "1e309", "-1e309", "1e-999999999"])
 def test_to_money_refuses_floats_overprecision_and_junk(bad):
     with pytest.raises(MoneyError):
         to_money(bad)
+
+
+@pytest.mark.parametrize("text, expected", [("", None), ("7", 7), (" 42 ", 42), (str(MAX_RECORD_ID), MAX_RECORD_ID)])
+def test_record_id_reads_ids_a_database_integer_holds(text, expected):
+    assert record_id(text) == expected
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", str(MAX_RECORD_ID + 1), "99999999999999999999", "abc", "1e3", "²", True])
+def test_record_id_refuses_what_names_no_record_and_filters_ignore_it(bad):
+    with pytest.raises(ValueError):
+        record_id(bad)
+    assert id_or_none(bad) is None
 
 
 def test_money_formats_like_peruvian_receipts():
@@ -64,7 +76,7 @@ def test_naive_timestamps_are_refused(build, db_session):
 
 
 def test_new_rows_get_fresh_timestamps_not_import_time(build):
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     user = build.user()
     assert user.created_at >= before
 

@@ -7,17 +7,23 @@ import pytest
 
 from app import create_app
 from app.accounts.roles import PUBLIC, Role
+from app.accounts.services import create_user
+from app.extensions import db
+from app.partners.models import Partner, PartnerKind
 from config import TestConfig
 from tests.conftest import PASSWORD
 from tests.route_walk import (
     MISSING_ID,
+    access_rule,
     build_url,
     collect_access_rules,
     demo_sign_in,
+    id_arguments,
     probe_method,
-    seed_demo_data,
     walked_rules,
 )
+
+pytest_plugins = ["tests.walk_fixtures"]  # walk_app, walk_session, walk_samples
 
 GUESSED_IDS = (1, 2, 3, 7, 42, MISSING_ID)
 
@@ -35,17 +41,19 @@ def _partner_routes_with_ids() -> list[str]:
     app = create_app(TestConfig)
     rules = collect_access_rules()
     return [rule.endpoint for rule in walked_rules(app)
-            if rule.arguments and rules.expected.get(rule.endpoint) not in (None, PUBLIC)
-            and Role.PARTNER in rules.expected[rule.endpoint]]
+            if id_arguments(rule) and access_rule(app, rules, rule.endpoint) not in (None, PUBLIC)
+            and Role.PARTNER in access_rule(app, rules, rule.endpoint)]
 
 
-def test_partner_guessing_urls_of_office_pages_gets_403_every_time(app, db_session):
+def test_partner_guessing_urls_of_office_pages_gets_403_every_time(walk_app, walk_samples):
+    app = walk_app
     rules = collect_access_rules()
-    values = seed_demo_data(app)
+    values = walk_samples
     client = app.test_client()
     demo_sign_in(client, Role.PARTNER)
     office = [rule for rule in walked_rules(app)
-              if rules.expected[rule.endpoint] != PUBLIC and Role.PARTNER not in rules.expected[rule.endpoint]]
+              if access_rule(app, rules, rule.endpoint) not in (None, PUBLIC)
+              and Role.PARTNER not in access_rule(app, rules, rule.endpoint)]
     assert office, "no office routes found"
     answered = []
     for rule in office:
@@ -60,12 +68,18 @@ def test_partner_guessing_urls_of_office_pages_gets_403_every_time(app, db_sessi
 
 
 @pytest.mark.parametrize("endpoint", _partner_routes_with_ids())
-def test_another_organisations_files_are_403_or_404(app, db_session, build, endpoint):
+def test_another_organisations_files_are_403_or_404(walk_app, walk_session, walk_samples, endpoint):
     """The demo data issues to the demo partner; a reader of a new organisation sees none of it."""
-    values = seed_demo_data(app)
-    outsider = build.user(role=Role.PARTNER, partner=build.partner(name="Another NGO"))
+    app, values = walk_app, walk_samples
+    with app.app_context():
+        other = Partner(name="Another NGO", kind=PartnerKind.NGO)
+        db.session.add(other)
+        db.session.flush()
+        create_user("reader@another.example", "Another reader", Role.PARTNER, PASSWORD,
+                    partner_id=other.id)
+        db.session.commit()
     client = app.test_client()
-    assert client.post("/login", data={"email": outsider.email, "password": PASSWORD}).status_code == 302
+    assert client.post("/login", data={"email": "reader@another.example", "password": PASSWORD}).status_code == 302
     rule = next(rule for rule in walked_rules(app) if rule.endpoint == endpoint)
     for guess in [values, *({**values, **{name: n for name in id_arguments(rule)}} for n in GUESSED_IDS)]:
         url = build_url(app, rule, guess)

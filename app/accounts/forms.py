@@ -6,7 +6,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from app.accounts.roles import Role
 from app.accounts.services import MIN_PASSWORD_LENGTH
@@ -125,7 +133,10 @@ class UserFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search"), filters=[strip], validators=[Optional(), Length(max=100)])
+    q = StringField(_l("Search"), filters=[strip], validators=[
+        Optional(), Length(max=100),
+        Regexp(r"^[^\x00-\x1f\x7f]*$", message=_l("Search text cannot hold control characters.")),
+    ])
     role = SelectField(_l("Role"), validate_choice=False)
     status = SelectField(
         _l("Status"),

@@ -198,7 +198,7 @@ def user_list():
     filters = UserFilterForm(request.args)
     filters.validate()
     query = select(User).order_by(User.full_name, User.id)
-    if filters.q.data:
+    if filters.q.data and not filters.q.errors:
         pattern = f"%{filters.q.data.replace('%', '').replace('_', '')}%"
         query = query.where(or_(User.full_name.ilike(pattern), User.email.ilike(pattern)))
     if filters.role.data in {role.value for role in Role}:

@@ -10,6 +10,8 @@ from wtforms import DateField, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, ValidationError
 
+from app.forms import MAX_RECORD_ID
+
 # Names for the actions services record; an action not listed here shows as recorded.
 ACTION_LABELS = {
     "create": _l("Created"),
@@ -44,7 +46,7 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     entity_type = SelectField(_l("Record type"), validators=[Optional()])
-    entity_id = IntegerField(_l("Record number"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    entity_id = IntegerField(_l("Record number"), validators=[Optional(), NumberRange(min=1, max=MAX_RECORD_ID)])
     action = SelectField(_l("Action"), validators=[Optional()])
     actor_id = SelectField(_l("Who"), validators=[Optional()])
     date_from = DateField(_l("From"), validators=[Optional(), plausible_date])

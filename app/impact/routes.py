@@ -6,6 +6,7 @@ Views are thin: parse the form, call one service, commit, flash, redirect.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from flask import (
@@ -222,12 +223,19 @@ def issued_pdf(report_id: int):
     return _pdf_response(report.pdf, f"{report.number}.pdf")
 
 
-@blueprint.route("/verify")
+@blueprint.route("/verify", methods=["GET", "POST"])
 @public
 def verify():
-    """Check a report's hash: which report, period and organisation it belongs to, nothing else."""
+    """Check a report by its hash, or by its PDF file: which report, period and organisation it
+    belongs to, nothing else."""
     text = request.args.get("hash", "")
-    digest = normalise_hash(text)
+    upload = request.files.get("pdf") if request.method == "POST" else None
+    if upload is not None and upload.filename:
+        digest = hashlib.sha256(upload.read()).hexdigest()
+        text = digest
+    else:
+        digest = normalise_hash(text)
     matches = find_reports_by_hash(digest) if digest else []
+    searched = bool(text) or request.method == "POST"
     return render_template("impact/verify.html", text=text, digest=digest, matches=matches,
-                           searched=bool(text)), (400 if text and not digest else 200)
+                           searched=searched), (400 if searched and not digest else 200)

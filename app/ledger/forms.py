@@ -11,6 +11,7 @@ from wtforms.fields import MonthField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from app.forms import record_id
 from app.ledger.models import EntrySource, ServiceKind
 from app.registries.forms import empty_to_none, strip
 from app.registries.models import PayeeKind
@@ -65,7 +66,7 @@ class JournalFilterForm(DateRangeMixin, FlaskForm):
     class Meta:
         csrf = False
 
-    account = SelectField(_l("Account"), validate_choice=False, default="")
+    account = SelectField(_l("Account"), coerce=record_id, validate_choice=False, default="")
     source = SelectField(_l("Source"), choices=_choices(SOURCE_LABELS, _l("All")), default="",
                          validate_choice=False)
 
@@ -83,7 +84,7 @@ class PayablesFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    community = SelectField(_l("Community"), validate_choice=False, default="")
+    community = SelectField(_l("Community"), coerce=record_id, validate_choice=False, default="")
     payee_kind = SelectField(_l("Payee"), choices=_choices(PAYEE_KIND_LABELS, _l("All")), default="",
                              validate_choice=False)
     overdue_porters = BooleanField(_l("Porters waiting more than 2 days"))
@@ -93,7 +94,7 @@ class RateForm(FlaskForm):
     """A new rate from a date (a change never edits an old rate)."""
 
     service = SelectField(_l("Service"), choices=_choices(SERVICE_LABELS), validators=[DataRequired()])
-    community = SelectField(_l("Community"), validate_choice=False, default="",
+    community = SelectField(_l("Community"), coerce=record_id, default="",
                             description=_l("Leave empty for the rate every community gets."))
     rate = StringField(_l("Rate (S/)"), filters=[strip], validators=[DataRequired(), AMOUNT])
     effective_from = DateField(_l("In force from"), validators=[DataRequired()])

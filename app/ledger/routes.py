@@ -115,10 +115,6 @@ def paginate_rows(query) -> RowPagination:
                          error_out=False)
 
 
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 @blueprint.app_template_global()
 def service_label(service: ServiceKind | str) -> str:
     """A service's name in the user's language."""
@@ -152,7 +148,7 @@ def journal():
     source = request.args.get("source")
     query = journal_query(
         date_from=filters.date_from.data if valid else None, date_to=filters.date_to.data if valid else None,
-        account_id=_int_or_none(filters.account.data),
+        account_id=filters.account.data,
         source_type=EntrySource(source) if source in {s.value for s in EntrySource} else None,
     )
     page = paginate(query)
@@ -212,7 +208,7 @@ def payables():
     filters.community.choices = community_choices(_("All"))
     kind = request.args.get("payee_kind")
     query = payables_query(
-        community_id=_int_or_none(filters.community.data),
+        community_id=filters.community.data,
         payee_kind=PayeeKind(kind) if kind in {k.value for k in PayeeKind} else None,
         overdue_porters_only=bool(filters.overdue_porters.data),
     )
@@ -282,7 +278,7 @@ def rates():
     if form.validate_on_submit():
         try:
             add_rate(ServiceKind(form.service.data), form.rate.data, form.effective_from.data,
-                     _int_or_none(form.community.data), current_user.id, note=form.note.data)
+                     form.community.data, current_user.id, note=form.note.data)
         except LedgerError as error:
             db.session.rollback()
             getattr(form, error.field or "rate").errors.append(str(error))

@@ -29,6 +29,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.forms import record_id
 from app.money import MoneyError, to_money
 from app.operations.models import Activity, DepartureStatus, NightKind
 from app.registries.forms import empty_to_none, strip
@@ -46,7 +47,7 @@ def exact_money(form, field) -> None:
         return
     try:
         field.data = to_money(field.data)
-    except (MoneyError, ArithmeticError) as exc:  # to_money lets InvalidOperation out on 1e309
+    except MoneyError as exc:
         raise StopValidation(_l("Enter an amount with at most two decimals.")) from exc
 
 
@@ -109,13 +110,13 @@ class RouteDayForm(FlaskForm):
     description = TextAreaField(_l("Description"), filters=[empty_to_none], validators=[Optional(), Length(max=2000)])
     walking_hours = IntegerField(_l("Walking hours"), validators=[Optional(), NumberRange(min=0, max=12)])
     night_kind = SelectField(_l("Night"), choices=[SelectChoice(k.value, label) for k, label in NIGHT_KIND_LABELS.items()])
-    night_community_id = SelectField(_l("Community of the night"), coerce=lambda v: int(v) if v else None,
+    night_community_id = SelectField(_l("Community of the night"), coerce=record_id,
                                      validators=[Optional()],
                                      description=_l("Required for a homestay; for a camp, the community whose land it is on."))
     activities = SelectMultipleField(_l("Activities"), choices=[SelectChoice(a.value, label) for a, label in ACTIVITY_LABELS.items()],
                                      widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     activity_community_id = SelectField(_l("Community of the weaving workshop or hot springs"),
-                                        coerce=lambda v: int(v) if v else None, validators=[Optional()])
+                                        coerce=record_id, validators=[Optional()])
 
     def validate_night_community_id(self, field) -> None:
         if self.night_kind.data == NightKind.HOMESTAY.value and not field.data:
@@ -127,14 +128,14 @@ class RouteDayForm(FlaskForm):
 class DepartureForm(FlaskForm):
     """A departure's plan."""
 
-    route_id = SelectField(_l("Route"), coerce=int, validators=[DataRequired()])
+    route_id = SelectField(_l("Route"), coerce=record_id, validators=[DataRequired()])
     start_date = DateField(_l("Start date"), validators=[DataRequired(message=_l("Enter a valid date."))],
                            description=_l("The end date follows from the route's days."))
     price_per_traveller_usd = DecimalField(_l("Price per traveller (US$)"),
                                            validators=[DataRequired(), exact_money, NumberRange(min=0)])
     group_min = IntegerField(_l("Minimum group"), default=2, validators=[DataRequired(), NumberRange(min=1, max=30)])
     group_max = IntegerField(_l("Maximum group"), default=12, validators=[DataRequired(), NumberRange(min=1, max=30)])
-    guide_id = SelectField(_l("Guide"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
+    guide_id = SelectField(_l("Guide"), coerce=record_id, validators=[Optional()])
     notes = TextAreaField(_l("Notes"), filters=[empty_to_none], validators=[Optional(), Length(max=2000)])
 
     def validate_group_max(self, field) -> None:
@@ -155,7 +156,7 @@ class TravellerForm(FlaskForm):
 class AssignmentForm(FlaskForm):
     """Put a person on a departure."""
 
-    staff_member_id = SelectField(_l("Person"), coerce=int, validators=[DataRequired()])
+    staff_member_id = SelectField(_l("Person"), coerce=record_id, validators=[DataRequired()])
     role = SelectField(_l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
     daily_wage = DecimalField(_l("Agreed daily wage (S/)"), validators=[Optional(), exact_money],
                               description=_l("Porters: left blank, the legal floor (3% of the year's UIT)."))
@@ -192,7 +193,7 @@ class StatusForm(FlaskForm):
 class WorkshopForm(FlaskForm):
     """Book a weaving session."""
 
-    association_id = SelectField(_l("Weaving association"), coerce=int, validators=[DataRequired()])
+    association_id = SelectField(_l("Weaving association"), coerce=record_id, validators=[DataRequired()])
     day_date = SelectField(_l("Day"), validators=[DataRequired()])
     expected_participants = IntegerField(_l("Expected participants"),
                                          validators=[DataRequired(), NumberRange(min=1, max=30)])
@@ -222,7 +223,7 @@ class DepartureFilterForm(FlaskForm):
 
     status = SelectField(_l("Status"), validate_choice=False,
                          choices=[SelectChoice("", _l("Any")), *[SelectChoice(s.value, label) for s, label in STATUS_LABELS.items()]])
-    route = SelectField(_l("Route"), validate_choice=False, coerce=lambda v: int(v) if v and str(v).isdigit() else None)
+    route = SelectField(_l("Route"), validate_choice=False, coerce=record_id)
     month = StringField(_l("Month"), filters=[strip], render_kw={"type": "month"},
                         validators=[Optional(), Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message=_l("A month like 2026-06."))])
 

@@ -814,7 +814,12 @@ def manifest(departure_id: int):
 
 def _season() -> int:
     value = request.args.get("season", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else today_lima().year
+    return int(value) if _is_year(value) and 2000 <= int(value) <= 2100 else today_lima().year
+
+
+def _is_year(value: str) -> bool:
+    """Four ASCII digits (`str.isdigit` alone also takes `²`, which `int` refuses)."""
+    return len(value) == 4 and value.isascii() and value.isdigit()
 
 
 DEFAULT_PROXY_RATE = Decimal("60.00")
@@ -900,7 +905,7 @@ def load_limit_edit(load_limit_id: int):
 def uit_new():
     """Enter the UIT of a year."""
     form = f.UitForm()
-    if request.method == "GET" and request.args.get("year", "").isdigit():
+    if request.method == "GET" and _is_year(request.args.get("year", "")):
         form.year.data = int(request.args["year"])
     return _parameter_form(form, None, save_uit, _("New UIT"))
 

@@ -50,7 +50,7 @@ def service_label(service: ServiceKind) -> str:
 
 def operator_name() -> str:
     """The operator's name printed on its documents (config OPERATOR_NAME)."""
-    return current_app.config.get("OPERATOR_NAME", "Lares Ledger")
+    return current_app.config["OPERATOR_NAME"]
 
 
 def departure_codes(departure_ids: Iterable[int | None]) -> dict[int, str]:

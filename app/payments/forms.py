@@ -26,6 +26,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.clock import today_lima
+from app.forms import required_record_id
 from app.ledger.errors import _
 from app.money import MoneyError, to_money
 from app.payments.errors import IdempotencyKeyInvalid
@@ -91,7 +92,7 @@ class PaymentForm(FlaskForm):
     """Pay one payee against some of its open obligations."""
 
     obligations = SelectMultipleField(
-        _l("Obligations to pay"), coerce=int, widget=ListWidget(prefix_label=False),
+        _l("Obligations to pay"), coerce=required_record_id, widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
         # The service checks each one (the payee's, not voided, still owed), so that a resubmitted
         # form whose obligations are settled by now reaches it and gets its payment back.

@@ -12,10 +12,12 @@ from app.ledger.models import Obligation, ObligationStatus
 from app.payments.models import Payment, PaymentBatch, PaymentStatus
 from app.payments.payees import PayeeInfo
 from app.payments.services import ZERO, payable_now, reserved_by_pending
+from app.registries.models import PayeeKind, PaymentMethod
 from app.registries.queries import search_text
 
 
-def payments_query(status: str | None = None, method: str | None = None, payee_kind: str | None = None,
+def payments_query(status: PaymentStatus | None = None, method: PaymentMethod | None = None,
+                   payee_kind: PayeeKind | None = None,
                    date_from: date | None = None, date_to: date | None = None,
                    search: str | None = None) -> Select:
     """Payments, newest first, filtered; the list page's one query (allocations not loaded)."""

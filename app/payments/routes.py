@@ -19,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from app.accounts.roles import Role, roles_required
 from app.clock import today_lima
 from app.extensions import db
+from app.forms import enum_or_none, id_or_none
 from app.ledger.errors import LedgerError
 from app.ledger.exporting import csv_bytes, xlsx_bytes
 from app.money import format_money, to_money
@@ -57,7 +58,7 @@ from app.payments.services import (
     threshold_in_force,
     transition_payment,
 )
-from app.registries.models import Community, PayeeKind
+from app.registries.models import Community, PayeeKind, PaymentMethod
 from app.registries.routes import get_or_404, paginate
 
 blueprint = Blueprint("payments", __name__, template_folder="templates", url_prefix="/payments")
@@ -116,21 +117,23 @@ def _pdf(content: bytes, filename: str) -> Response:
 def payment_list():
     """Payments, filtered by status, method, payee kind, dates or payee name."""
     filters = PaymentFilterForm(request.args)
+    return render_template("payments/payment_list.html", page=paginate(_filtered_payments(filters)), filters=filters)
+
+
+def _filtered_payments(filters: PaymentFilterForm):
+    """The list's query; a filter whose value is not one of its choices is ignored."""
     filters.validate()
-    query = payments_query(filters.status.data, filters.method.data, filters.payee_kind.data,
-                           filters.date_from.data, filters.date_to.data, filters.q.data)
-    return render_template("payments/payment_list.html", page=paginate(query), filters=filters)
+    return payments_query(enum_or_none(PaymentStatus, filters.status.data),
+                          enum_or_none(PaymentMethod, filters.method.data),
+                          enum_or_none(PayeeKind, filters.payee_kind.data),
+                          filters.date_from.data, filters.date_to.data, filters.q.data)
 
 
 @blueprint.route("/export.<any(csv, xlsx):fmt>")
 @roles_required(*PAYERS)
 def payment_export(fmt: str):
     """The payments the list's filters select, as CSV or XLSX."""
-    filters = PaymentFilterForm(request.args)
-    filters.validate()
-    query = payments_query(filters.status.data, filters.method.data, filters.payee_kind.data,
-                           filters.date_from.data, filters.date_to.data, filters.q.data)
-    payments = db.session.scalars(query).all()
+    payments = db.session.scalars(_filtered_payments(PaymentFilterForm(request.args))).all()
     if fmt == "xlsx":
         return Response(xlsx_bytes(payments, PAYMENT_COLUMNS, title="payments"), mimetype=XLSX_MIMETYPE,
                         headers={"Content-Disposition": 'attachment; filename="payments.xlsx"'})
@@ -163,12 +166,9 @@ def payment_receipt(payment_id: int):
 
 
 def _payee_from_args():
-    try:
-        kind = PayeeKind(request.args.get("payee_kind", ""))
-        payee_id = int(request.args.get("payee_id", ""))
-    except ValueError:
-        return None
-    return find_payee(kind, payee_id)
+    kind = enum_or_none(PayeeKind, request.args.get("payee_kind"))
+    payee_id = id_or_none(request.args.get("payee_id"))
+    return find_payee(kind, payee_id) if kind and payee_id else None
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
@@ -179,7 +179,7 @@ def payment_new():
     if payee is None:
         if request.args.get("payee_id"):
             abort(404)
-        community_id = request.args.get("community", type=int)
+        community_id = id_or_none(request.args.get("community"))
         preview = preview_batch(community_id, today_lima())
         return render_template("payments/payee_picker.html", preview=preview,
                                communities=_communities(), community_id=community_id)
@@ -293,13 +293,6 @@ def _communities() -> list[Community]:
     return list(db.session.scalars(select(Community).where(Community.archived_at.is_(None)).order_by(Community.name)))
 
 
-def _community_arg(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
 @blueprint.route("/batches")
 @roles_required(*PAYERS)
 def batch_list():
@@ -316,7 +309,7 @@ def batch_new():
                                  *(SelectChoice(str(c.id), c.name) for c in _communities())]
     run_form = BatchRunForm()
     if request.method == "POST":
-        community_id, cutoff = _community_arg(run_form.community.data), _date_or_none(run_form.cutoff.data)
+        community_id, cutoff = id_or_none(run_form.community.data), _date_or_none(run_form.cutoff.data)
         if cutoff is None:
             abort(400)
         if run_form.validate_on_submit():
@@ -336,7 +329,7 @@ def batch_new():
                 return redirect(url_for(".batch_detail", batch_id=issued.batch.id))
     else:
         filters.validate()
-        community_id = _community_arg(filters.community.data)
+        community_id = id_or_none(filters.community.data)
         cutoff = filters.cutoff.data or today_lima()
         run_form.community.data = str(community_id or "")
         run_form.cutoff.data = cutoff.isoformat()

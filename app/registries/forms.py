@@ -39,6 +39,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.clock import today_lima
+from app.forms import record_id
 from app.registries.models import Gender, PaymentMethod, StaffRole
 from app.registries.queries import community_choices
 
@@ -62,18 +63,6 @@ def empty_to_none(value):
 def choice_value(value) -> str:
     """A choice's submitted form: an enum's value, anything else as text."""
     return value.value if isinstance(value, enum.Enum) else str(value)
-
-
-def optional_id(value) -> int | None:
-    """A record id from a select: blank is None; anything not a whole number is refused."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, int):
-        return value
-    text = str(value).strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 12:
-        raise ValueError("not an id")
-    return int(text)
 
 
 def refuse_control_characters(form, field) -> None:
@@ -256,7 +245,7 @@ class FamilyForm(RegistryForm):
     """A homestay family."""
 
     community_id = SelectField(
-        _l("Community"), coerce=optional_id,
+        _l("Community"), coerce=record_id,
         validators=[InputRequired(message=_l("Choose a community."))],
     )
     household_head = StringField(
@@ -296,7 +285,7 @@ class AssociationForm(RegistryForm):
     """A weaving association."""
 
     community_id = SelectField(
-        _l("Community"), coerce=optional_id,
+        _l("Community"), coerce=record_id,
         validators=[InputRequired(message=_l("Choose a community."))],
     )
     name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
@@ -346,7 +335,7 @@ class StaffForm(RegistryForm):
     gender = SelectField(
         _l("Gender"), choices=[SelectChoice("", "—"), *GENDER_CHOICES], coerce=choice_value, default="",
     )  # no Optional(): it would let "  " past the choice check
-    community_id = SelectField(_l("Community of origin"), coerce=optional_id)
+    community_id = SelectField(_l("Community of origin"), coerce=record_id)
     phone = StringField(_l("Phone"), filters=[empty_to_none], validators=[Optional(), PHONE])
     emergency_contact_name = StringField(
         _l("Emergency contact"), filters=[empty_to_none], validators=[Optional(), Length(max=120)]
@@ -435,7 +424,7 @@ class CommunityFilterForm(ListFilterForm):
 class FamilyFilterForm(ListFilterForm):
     """Filters of the family list: community and rotation."""
 
-    community = SelectField(_l("Community"), coerce=optional_id, validators=[Optional()])
+    community = SelectField(_l("Community"), coerce=record_id, validators=[Optional()])
     rotation = SelectField(
         _l("Rotation"),
         choices=[SelectChoice("", _l("Any")), SelectChoice("active", _l("In the rotation")),
@@ -447,14 +436,14 @@ class FamilyFilterForm(ListFilterForm):
 class AssociationFilterForm(ListFilterForm):
     """Filters of the association list: community."""
 
-    community = SelectField(_l("Community"), coerce=optional_id, validators=[Optional()])
+    community = SelectField(_l("Community"), coerce=record_id, validators=[Optional()])
 
 
 class StaffFilterForm(ListFilterForm):
     """Filters of the staff list: role, community, insurance."""
 
     role = SelectField(_l("Role"), choices=[SelectChoice("", _l("Any")), *STAFF_ROLE_CHOICES], default="")
-    community = SelectField(_l("Community of origin"), coerce=optional_id, validators=[Optional()])
+    community = SelectField(_l("Community of origin"), coerce=record_id, validators=[Optional()])
     insurance = SelectField(
         _l("Insurance"),
         choices=[SelectChoice("", _l("Any")), SelectChoice("expired", _l("Expired or missing")),

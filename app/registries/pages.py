@@ -17,12 +17,12 @@ from flask_login import current_user
 from sqlalchemy import Select
 
 from app.extensions import db
+from app.forms import id_or_none
 from app.registries.forms import (
     ImportConfirmForm,
     ImportUploadForm,
     ListFilterForm,
     RegistryForm,
-    optional_id,
 )
 from app.registries.importer import (
     SPECS,
@@ -117,10 +117,8 @@ class RegistryPages:
         """The empty form; on a valid POST, the new record."""
         form = self.form_class()
         if not form.is_submitted() and "community_id" in form._fields:
-            try:  # "New family" from a community's page comes with it chosen
-                form.community_id.data = optional_id(request.args.get("community_id"))
-            except ValueError:
-                pass
+            # "New family" from a community's page comes with it chosen
+            form.community_id.data = id_or_none(request.args.get("community_id"))
         if form.validate_on_submit():
             try:
                 record = create_record(self.model, form.values(), current_user.id)

@@ -36,8 +36,9 @@ def filter_by_status(query: Select, model: type[ArchivableMixin], status: str) -
 
 
 def search_text(query: Select, text: str | None, *columns) -> Select:
-    """Case-insensitive substring search over `columns`."""
-    if not text:
+    """Case-insensitive substring search over `columns` (text with control characters, which
+    PostgreSQL cannot compare, searches for nothing)."""
+    if not text or not text.isprintable():
         return query
     pattern = f"%{text.replace('%', '').replace('_', '')}%"
     return query.where(or_(*(column.ilike(pattern) for column in columns)))

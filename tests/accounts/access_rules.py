@@ -6,7 +6,6 @@ Collected by tests/test_access_matrix.py (with every other tests/**/access_rules
 from app.accounts.models import User
 from app.accounts.roles import ALL_ROLES, PUBLIC, Role
 from app.audit.models import AuditEvent
-from app.registries.models import Community
 
 ADMIN = {Role.ADMIN}
 
@@ -25,24 +24,16 @@ EXPECTED_ACCESS = {
     "accounts.user_reset_password": ADMIN,
     "audit.event_list": ADMIN,
     "audit.event_detail": ADMIN,
-    # INTERIM, until tests/registries/access_rules.py lands on main: the skeleton's community
-    # routes. Remove these lines (and Community below) then; identical duplicates are tolerated.
-    "registries.community_list": {Role.ADMIN, Role.MANAGER, Role.ACCOUNTANT},
-    "registries.community_detail": {Role.ADMIN, Role.MANAGER, Role.ACCOUNTANT},
-    "registries.community_create": {Role.ADMIN, Role.MANAGER},
-    "registries.community_edit": {Role.ADMIN, Role.MANAGER},
-    "registries.community_archive": {Role.ADMIN, Role.MANAGER},
-    "registries.community_restore": {Role.ADMIN, Role.MANAGER},
 }
 
 URL_PARAMS = {
     "user_id": User,
     "event_id": AuditEvent,
-    "community_id": Community,  # INTERIM (registries)
 }
 
-# A signed-in user asking for the sign-in page is sent to the start page.
-SIGNED_IN_GET_STATUS = {"accounts.login": 302}
+# A signed-in user asking for the sign-in page is sent to the start page. A manager's start
+# page is the operations dashboard (redirected to, or shown in place).
+SIGNED_IN_GET_STATUS = {"accounts.login": 302, "home.index": {Role.MANAGER: {200, 302}}}
 
 # Valid submissions, so the hostile-input test changes one field at a time from a form that
 # would otherwise pass (reaching the services' own refusals, not only "this field is required").

@@ -176,3 +176,10 @@ def test_new_account_form_makes_the_admin_choose_a_role(client, auth, db_session
     before = user_count(db_session)
     assert client.post("/users/new", data=new_user_form(role="")).status_code == 400
     assert user_count(db_session) == before
+
+
+def test_user_search_with_control_characters_filters_nothing(client, auth, build, db_session):
+    auth.login_as(Role.ADMIN)
+    build.user(full_name="Carmen Huamán")
+    page = client.get("/users", query_string={"q": "Carmen\x00"}).get_data(as_text=True)
+    assert "Carmen Huamán" in page and "Search text cannot hold control characters." in page

@@ -4,7 +4,7 @@
   committed, served by werkzeug on 127.0.0.1 and a free port in a daemon thread. `.url` is
   its base URL, `.app` the Flask app (use `live_server.app.app_context()` to set up data, and
   commit it: the server sees only committed rows).
-- `browser` (session): Chromium through Playwright's sync API. Never `playwright install`: the
+- `browser` (module): Chromium through Playwright's sync API. Never `playwright install`: the
   system's /usr/bin/chromium is used. Without it the tests fail when `CI` is set, else skip.
 - `page` / `browser_page`: a fresh context (cookies, storage) and page per test, its base URL
   the live server; when the test fails a screenshot goes to test-artifacts/.
@@ -84,9 +84,10 @@ def live_server(make_committed_app) -> Iterator[LiveServer]:
         server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Chromium, headless, from the system (never downloaded)."""
+    """Chromium, headless, from the system (never downloaded). One per test module, closed
+    after it: Playwright's sync API allows one running instance, and a module may start its own."""
     if not Path(CHROMIUM).exists():
         reason = f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)"
         if os.environ.get("CI"):

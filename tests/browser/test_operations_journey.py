@@ -1,13 +1,12 @@
 """A manager plans a classic 3-day trek in a real browser, from an empty draft to the manifest.
 
-Uses its own small live server (a committed demo database served by werkzeug on a free port),
-so it runs before or without the shared browser fixtures.
+Uses its own small live server (a committed demo database served by werkzeug on a free port)
+and the shared `browser` fixture.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import threading
 from pathlib import Path
 
@@ -18,11 +17,6 @@ from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.operations.models import Departure, HomestayAllocation
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage"]
 
 pytestmark = pytest.mark.browser
 
@@ -45,21 +39,14 @@ def operations_server(make_committed_app):
 
 
 @pytest.fixture
-def page(operations_server):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing at /usr/bin/chromium")
-        pytest.skip("Chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
+def page(operations_server, browser):
+    """A page on this module's server, in the session's Chromium (tests/browser/conftest.py):
+    a second sync_playwright() while the session's runs is refused ("inside the asyncio loop")."""
     _, url = operations_server
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=url, accept_downloads=True)
-        context.set_default_timeout(15_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
+    context = browser.new_context(base_url=url, accept_downloads=True)
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
 
 
 def option_values(page, select: str, containing: str, count: int) -> list[str]:

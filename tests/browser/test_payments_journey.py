@@ -1,8 +1,7 @@
 """In a real browser: an accountant posts a completed trek, pays a family in cash, prints the
 receipt (with the amount in words), and the family's statement shows nothing owed.
 
-Uses a minimal local live server (werkzeug on port 0) and Debian's Chromium through Playwright;
-the shared `live_server`/`page` fixtures can replace these once they land on main.
+Uses a minimal local live server (werkzeug on port 0) and the shared `browser` fixture.
 """
 
 from __future__ import annotations
@@ -32,8 +31,6 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -73,17 +70,14 @@ def server_url(journey_app):
 
 
 @pytest.fixture
-def page(server_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=server_url, accept_downloads=True)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
+def page(server_url, browser):
+    """A page on this module's server, in the session's Chromium (tests/browser/conftest.py):
+    a second sync_playwright() while the session's runs is refused ("inside the asyncio loop")."""
+    context = browser.new_context(base_url=server_url, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
 
 
 def test_accountant_posts_a_trek_pays_the_family_prints_the_receipt_and_nothing_is_owed(journey_app, page):

@@ -1,7 +1,9 @@
-"""Hand-built figures for rendering tests: no database, every number chosen by hand."""
+"""Hand-built figures for rendering tests (no database, every number chosen by hand), and a
+helper that finds a table row in a PDF's text."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal as D
 
@@ -75,3 +77,9 @@ def sample_figures(**changes) -> ImpactFigures:
     )
     values.update(changes)
     return ImpactFigures(**values)
+
+
+def has_row(text: str, name: str, total: str) -> bool:
+    """True when the text has a table row: the name, then only numbers, up to `total`."""
+    flat = " ".join(text.split())  # a long name wraps onto two lines in its cell
+    return re.search(re.escape(name) + r"(?: [0-9][0-9,.]*)*? " + re.escape(total) + r"\b", flat) is not None

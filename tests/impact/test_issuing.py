@@ -19,6 +19,7 @@ from app.impact.services import (
     recompute,
     stored_figures,
 )
+from tests.impact.samples import has_row
 
 JUNE = (date(2026, 6, 1), date(2026, 6, 30))
 pytestmark = pytest.mark.usefixtures("ctx")
@@ -47,6 +48,7 @@ def test_issued_report_is_numbered_and_stores_its_pdf_and_figures(season, partne
     text_of_pdf = "".join(page.extract_text() for page in PdfReader(io.BytesIO(report.pdf)).pages)
     assert report.figures_sha256 in text_of_pdf and report.number in text_of_pdf
     assert "BORRADOR" not in text_of_pdf and "Junio 2026" in text_of_pdf  # the partner's language
+    assert has_row(text_of_pdf, "Huacahuasi", "1,955.00")
     second = issue_report(partner, *JUNE, "cash", season.accountant.id, community_slugs=[])
     assert second.number == f"IMP-{today_lima().year}-0002"
     assert stored_figures(second).scope == ()
@@ -88,6 +90,18 @@ def test_verify_page_names_report_period_and_organisation_and_nothing_else(clien
         assert report.number in html and "Tejiendo Futuro" in html and "Jun 1, 2026" in html
         assert says in html
         assert "1,955" not in html and "Huacahuasi" not in html  # no figures leak
+
+
+def test_verify_page_accepts_the_pdf_file_itself(client, season, partner):
+    season.close_june()
+    report = issue_report(partner, *JUNE, "accrual", season.accountant.id)
+    page = client.post("/verify", data={"pdf": (io.BytesIO(report.pdf), "report.pdf")},
+                       content_type="multipart/form-data", headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and report.number in page.get_data(as_text=True)
+    altered = client.post("/verify", data={"pdf": (io.BytesIO(report.pdf + b"\n"), "report.pdf")},
+                          content_type="multipart/form-data", headers={"Accept-Language": "en"})
+    assert "No issued report has this hash" in altered.get_data(as_text=True)
+    assert client.post("/verify", data={}, headers={"Accept-Language": "en"}).status_code == 400
 
 
 def test_verify_page_with_an_unknown_or_malformed_hash(client, db_session):

@@ -1,7 +1,10 @@
 """Who may open each ledger route: accountants and administrators; reopening a month is the
 administrator's alone. Managers do not see the books (they plan treks); partners never."""
 
+from sqlalchemy import select
+
 from app.accounts.roles import Role
+from app.extensions import db
 from app.ledger.models import Account, AccountingPeriod, JournalEntry, Obligation
 from app.operations.models import Departure
 from app.registries.models import Community
@@ -31,20 +34,11 @@ EXPECTED_ACCESS = {
 
 URL_PARAMS = {
     "entry_id": JournalEntry,
-    "account_id": lambda: first_payable_account_id(),
+    # Statements exist for payee accounts only (an expense account's statement is a 404).
+    "account_id": lambda: db.session.scalar(
+        select(Account.id).where(Account.payee_kind.is_not(None)).order_by(Account.id).limit(1)),
     "community_id": Community,
     "period_id": AccountingPeriod,
     "departure_id": Departure,
     "obligation_id": Obligation,
 }
-
-
-def first_payable_account_id() -> int:
-    """Statements exist only for payees' accounts: walk the first one the demo data has."""
-    from sqlalchemy import select
-
-    from app.extensions import db
-
-    return db.session.scalar(
-        select(Account.id).where(Account.payee_kind.is_not(None)).order_by(Account.id).limit(1)
-    )

@@ -28,6 +28,26 @@ URL_PARAMS = {
 }
 
 
+# The payment form shows only once a payee is chosen: a homestay family that is owed something.
+FORM_PAGE_QUERY = {"payments.payment_new": lambda: payee_with_open_obligations()}
+
+
+def payee_with_open_obligations() -> dict[str, str]:
+    """The query arguments of the payment form of the first family with an open obligation."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.ledger.models import Obligation, ObligationStatus
+    from app.registries.models import PayeeKind
+
+    payee_id = db.session.scalar(
+        select(Obligation.payee_id)
+        .where(Obligation.payee_kind == PayeeKind.FAMILY, Obligation.status == ObligationStatus.OPEN)
+        .order_by(Obligation.id).limit(1)
+    )
+    return {"payee_kind": PayeeKind.FAMILY.value, "payee_id": str(payee_id)}
+
+
 def first_receipted_payment_id() -> int:
     """Pending payments have no receipt yet: walk the first payment that has one."""
     from sqlalchemy import select

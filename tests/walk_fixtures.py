@@ -1,0 +1,58 @@
+"""Fixtures for the tests that walk every route on the demo data: seeded once, rolled back each test.
+
+A test module uses them with `pytest_plugins = ["tests.walk_fixtures"]` (this module must not
+be imported directly, so pytest can register it as a plugin).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import sessionmaker
+
+from app.extensions import db
+from tests.conftest import TestSession
+from tests.route_walk import collect_access_rules, sample_values
+
+
+@pytest.fixture(scope="session")
+def walk_app(make_committed_app) -> Flask:
+    """An app on its own database with the demo data committed once (seeding takes seconds;
+    every walking test starts from the same data and rolls its changes back)."""
+    from app.demo.cli import seed_demo
+
+    app = make_committed_app("walk")
+    with app.app_context():
+        seed_demo()
+        db.session.commit()
+        db.session.remove()
+    return app
+
+
+@pytest.fixture
+def walk_session(walk_app: Flask) -> Iterator:
+    """The walk database in one transaction rolled back after the test; requests share it."""
+    with walk_app.app_context():
+        connection = db.engine.connect()
+    outer = connection.begin()
+    original = db.session
+    db.session = TestSession(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint"), scopefunc=lambda: 0
+    )
+    try:
+        yield db.session
+    finally:
+        db.session.really_remove()
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def walk_samples(walk_app: Flask, walk_session) -> dict[str, Any]:
+    """The URL parameter values on the demo data (see `sample_values`)."""
+    with walk_app.app_context():
+        return sample_values(collect_access_rules().url_params)
