@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 
 from app.accounts.roles import Role
 from app.registries.models import HomestayFamily
-from tests.route_walk import build_url, demo_sign_in, probe_method, seed_demo_data, walked_rules
+from tests.route_walk import build_url, demo_sign_in, probe_method, walked_rules
+
+pytest_plugins = ["tests.walk_fixtures"]  # walk_app, walk_session, walk_samples
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADERS = {
@@ -31,8 +33,8 @@ def missing_headers(response) -> list[str]:
     return problems
 
 
-def test_every_page_answers_with_the_security_headers(app, db_session):
-    values = seed_demo_data(app)
+def test_every_page_answers_with_the_security_headers(walk_app, walk_samples):
+    app, values = walk_app, walk_samples
     client = app.test_client()
     anonymous = [client.get("/login"), client.get("/"), client.get("/no-such-page"),
                  client.get("/static/style.css")]
