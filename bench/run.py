@@ -266,11 +266,11 @@ def measure_batch(database: BenchDatabase) -> BatchResult:
     from app.accounts.roles import Role
     from app.clock import today_lima
     from app.extensions import db
-    from app.ledger.models import EntrySource, Obligation, ObligationStatus
+    from app.ledger.models import EntrySource
     from app.ledger.services import post_services
     from app.operations.actuals import ServiceDelivered
     from app.operations.models import ServiceKind
-    from app.payments.services import run_batch
+    from app.payments.services import preview_batch, run_batch
     from app.registries.models import (
         Community,
         HomestayFamily,
@@ -283,8 +283,7 @@ def measure_batch(database: BenchDatabase) -> BatchResult:
     with app.app_context():
         day = today_lima()
         actor = db.session.scalar(select(User.id).where(User.role == Role.ACCOUNTANT))
-        already = db.session.scalar(select(func.count(Obligation.id)).where(
-            Obligation.status == ObligationStatus.OPEN, Obligation.service_date <= day))
+        already = preview_batch(None, day).obligation_count  # open, payable now, payee not archived
         payees = (
             [(ServiceKind.HOMESTAY_NIGHT, PayeeKind.FAMILY, f.id, f.community_id)
              for f in db.session.scalars(select(HomestayFamily).where(HomestayFamily.archived_at.is_(None)))]
