@@ -16,6 +16,7 @@ Restoring respects the ledger's own posting mechanism (migration 0003_ledger): j
 go in unposted, their lines follow, then the entries are flipped to posted in one UPDATE, which
 the triggers check for balance; closed months are restored last, since the database refuses
 entries dated in a closed month. PostgreSQL id sequences are moved past the restored ids.
+`account_totals` is left out: the database rebuilds it from the restored lines.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ CHUNK = 1000
 SEEDED_BY_MIGRATIONS = ("accounts", "approval_thresholds", "receipt_sequences")
 # Restored after everything else: the database refuses journal entries dated in a closed month.
 RESTORED_LAST = ("accounting_periods",)
+# Kept by the database itself (a trigger sums each restored line in), so never written to a file.
+DERIVED = ("account_totals",)
 
 
 class BackupError(ValueError):
@@ -54,7 +57,7 @@ def current_revision() -> str | None:
 
 
 def _tables() -> list[Table]:
-    return [table for table in db.metadata.sorted_tables]
+    return [table for table in db.metadata.sorted_tables if table.name not in DERIVED]
 
 
 def _encode(value):

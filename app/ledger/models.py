@@ -8,7 +8,11 @@ in migration 0003_ledger):
   reversing entry (`reverses_entry_id`, at most one reversal per entry) or an adjustment
   (`adjusts_entry_id`);
 - a `transfer_id` (made by the client) posts at most once;
-- a departure is posted at most once.
+- a departure is posted at most once;
+- `account_totals` holds each account's debits and credits summed over all its lines, kept by
+  a database trigger on every line inserted (migration 0008_account_totals), so a balance or a
+  statement's opening reads one row instead of a decade of lines; `flask ledger verify`
+  recomputes it from the lines.
 """
 
 from __future__ import annotations
@@ -189,6 +193,21 @@ class JournalLine(db.Model):
     account: Mapped[Account] = relationship(lazy="joined", innerjoin=True)
 
 
+class AccountTotal(db.Model):
+    """An account's debits and credits over all its lines, kept by the database, never by the app.
+
+    A trigger on `journal_lines` adds every new line here (lines are append-only, so totals only
+    grow); the app reads it and never writes it. `flask ledger verify` checks it against the lines.
+    """
+
+    __tablename__ = "account_totals"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    debit: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    credit: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    line_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Obligation(db.Model):
     """What the operator owes one payee for one service delivered (a departure's accrual)."""
 
@@ -202,6 +221,9 @@ class Obligation(db.Model):
         CheckConstraint("status <> 'open' OR amount_paid < amount", name="open_means_unpaid"),
         CheckConstraint("status <> 'voided' OR amount_paid = 0", name="voided_means_unpaid"),
         Index("ix_obligations_payee", "payee_kind", "payee_id", "status"),
+        # Payables and the outstanding total read only the open obligations, a few hundred among
+        # a decade's settled ones (0007_open_obligations).
+        Index("ix_obligations_status", "status", "payee_kind", "payee_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.ledger.models import (
     Account,
     AccountKind,
+    AccountTotal,
     EntrySource,
     JournalEntry,
     JournalLine,
@@ -263,24 +264,23 @@ def _statement(account_ids: Select, date_from: date | None, date_to: date | None
     """Lines of the payable accounts `account_ids` (a subquery); three queries with a start date.
 
     Read from the period's end, not from the start of history: the opening balance is what the
-    accounts ever owed minus what moved from `date_from` on. The first sum reads only the lines'
-    (account, amounts) index, the second only the period's entries, so a decade of history does
-    not slow a statement of the last months.
+    accounts owe now (their `account_totals` rows) minus what moved from `date_from` on, which
+    reads only the entries since then, so a decade of history does not slow a statement.
     """
     payee = payee_columns()
     is_payment = JournalEntry.source_type == EntrySource.PAYMENT
     net = JournalLine.credit - JournalLine.debit
-    of_accounts = JournalLine.account_id.in_(account_ids)
     in_period = select(JournalLine).join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
     opening = ZERO
     if date_from is None:
-        in_period = in_period.where(of_accounts)
+        in_period = in_period.where(JournalLine.account_id.in_(account_ids))
     else:
         # `account_id + 0` keeps the planner off the account index here: the period's entries
         # (by date) are few, the lines those accounts ever had are many.
         in_period = in_period.where((JournalLine.account_id + 0).in_(account_ids),
                                     JournalEntry.entry_date >= date_from)
-        ever = db.session.scalar(select(money_sum(net)).where(of_accounts))  # index-only
+        ever = db.session.scalar(select(money_sum(AccountTotal.credit - AccountTotal.debit))
+                                 .where(AccountTotal.account_id.in_(account_ids)))
         since = db.session.scalar(in_period.with_only_columns(money_sum(net)))
         opening = ever - since
     if date_to is not None:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import func, inspect, select, text
 
 from app.extensions import db
-from app.ledger.models import Account, JournalEntry, JournalLine, Obligation, ObligationStatus
+from app.ledger.models import Account, AccountTotal, JournalEntry, JournalLine, Obligation, ObligationStatus
 from app.ledger.queries import account_balances, money_sum
 from app.money import format_money
 
@@ -68,6 +68,24 @@ def trial_balance() -> list[str]:
     balances = account_balances()
     total = sum((row.balance for row in balances), Decimal("0.00"))
     return [] if total == 0 else [f"account balances sum to {total}, not zero"]
+
+
+@register_check("account_totals")
+def account_totals_match_lines() -> list[str]:
+    """The totals the database keeps per account equal its lines summed afresh."""
+    kept = {account_id: (debit, credit, count) for account_id, debit, credit, count in db.session.execute(
+        select(AccountTotal.account_id, AccountTotal.debit, AccountTotal.credit, AccountTotal.line_count))}
+    problems = []
+    for row in account_balances(only_used=True):
+        debit, credit, count = kept.pop(row.account_id, (Decimal("0.00"), Decimal("0.00"), 0))
+        if (debit, credit) != (row.debit, row.credit):
+            problems.append(f"{row.code}: kept totals debit {format_money(debit)} / credit "
+                            f"{format_money(credit)}, its lines sum to {format_money(row.debit)} / "
+                            f"{format_money(row.credit)}")
+    for account_id, (debit, credit, count) in sorted(kept.items()):
+        if count or debit or credit:
+            problems.append(f"account #{account_id} has kept totals but no lines")
+    return problems
 
 
 @register_check("payables_match_obligations")

@@ -11,7 +11,8 @@ from sqlalchemy.exc import DBAPIError
 
 from app.clock import today_lima
 from app.extensions import db
-from app.ledger.models import EntrySource, JournalEntry, JournalLine
+from app.ledger.models import AccountTotal, EntrySource, JournalEntry, JournalLine
+from app.ledger.queries import money_sum
 from app.ledger.services import (
     AlreadyReversed,
     DuplicateTransfer,
@@ -26,6 +27,7 @@ from app.ledger.services import (
     reverse_entry,
     system_account,
 )
+from app.ledger.verification import run_checks
 from app.registries.models import PayeeKind, PaymentMethod
 from tests.conftest import is_postgres
 
@@ -186,3 +188,29 @@ def test_line_check_constraint_one_side_positive(ledger):
             e=draft, a=entry.lines[0].account_id)
         assert "one_side_positive" in message
         db.session.rollback()
+
+
+def test_the_database_keeps_each_accounts_totals_as_lines_are_posted(ledger, build):
+    family = build.family()
+    payable = payable_account(PayeeKind.FAMILY, family.id)
+    ledger.accrual("90.00", payee=family)
+    ledger.accrual("30.50", payee=family)
+    reverse_entry(ledger.accrual("12.00", payee=family), ledger.actor.id, "typed twice")
+    db.session.flush()
+    kept = db.session.get(AccountTotal, payable.id)
+    db.session.refresh(kept)
+    lines = db.session.execute(select(money_sum(JournalLine.debit), money_sum(JournalLine.credit),
+                                      func.count()).where(JournalLine.account_id == payable.id)).one()
+    assert (kept.debit, kept.credit, kept.line_count) == (Decimal("12.00"), Decimal("132.50"), 4) == tuple(lines)
+    assert run_checks()["account_totals"] == []
+
+
+def test_verify_names_an_account_whose_kept_totals_were_tampered_with(ledger):
+    entry = ledger.accrual("90.00")
+    account_id = entry.lines[1].account_id
+    # Stored in céntimos: 100 is S/ 1.00 more than the lines hold.
+    db.session.execute(text("UPDATE account_totals SET credit = credit + 100 WHERE account_id = :id"),
+                       {"id": account_id})
+    problems = run_checks()["account_totals"]
+    code = db.session.scalar(text("SELECT code FROM accounts WHERE id = :id"), {"id": account_id})
+    assert len(problems) == 1 and problems[0].startswith(code) and "S/ 91.00" in problems[0]
