@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import defaultload, lazyload, selectinload, undefer
 
 from app.extensions import db
 from app.operations.models import (
@@ -22,9 +22,11 @@ from app.operations.models import (
     Route,
     RouteDay,
     StaffAssignment,
+    Traveller,
 )
 from app.operations.parameters import ParameterBook
 from app.operations.readiness import Gap, departure_gaps
+from app.registries.models import StaffMember
 
 DASHBOARD_DAYS = 14
 
@@ -118,11 +120,27 @@ class NightCount:
 LIVE = (DepartureStatus.DRAFT, DepartureStatus.CONFIRMED, DepartureStatus.IN_PROGRESS)
 
 
+def readiness_options():
+    """What `departure_gaps` and `headcount` read, and nothing more (the dashboard's loads).
+
+    Compared with `full_departure_options`: travellers by id only, no workshops, no route
+    activities, no staff roles; each statement saved is about a millisecond of every dashboard.
+    """
+    return (
+        selectinload(Departure.travellers).load_only(Traveller.id),
+        selectinload(Departure.staff_assignments).joinedload(StaffAssignment.staff_member)
+        .lazyload(StaffMember.role_links),
+        lazyload(Departure.guide),
+        selectinload(Departure.homestay_allocations).lazyload(HomestayAllocation.family),
+        defaultload(Departure.route).selectinload(Route.days).lazyload(RouteDay.activities),
+    )
+
+
 def upcoming_departures(today: date, days: int = DASHBOARD_DAYS) -> list[Departure]:
     """Live departures on the trail in the next `days` days (starting or already under way)."""
     horizon = today + timedelta(days=days - 1)
     return list(db.session.scalars(
-        select(Departure).options(*full_departure_options())
+        select(Departure).options(*readiness_options())
         .where(Departure.status.in_(LIVE), Departure.start_date <= horizon, Departure.end_date >= today)
         .order_by(Departure.start_date, Departure.code)
     ))
