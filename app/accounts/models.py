@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +16,12 @@ from app.accounts.roles import Role
 from app.clock import UTCDateTime, now_utc
 from app.database import enum_column_type
 from app.extensions import db
+
+
+def session_tag(password_hash: str) -> str:
+    """A short, keyed digest of a password hash: changes whenever the password does."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, password_hash.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 class User(UserMixin, db.Model):
@@ -40,6 +49,11 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # type: ignore[override]
         """Deactivated accounts cannot sign in or keep a session."""
         return self.active
+
+    def get_id(self) -> str:
+        """The id kept in the session: the user's id and a tag of the current password hash,
+        so changing the password ends every session opened with the old one."""
+        return f"{self.id}.{session_tag(self.password_hash)}"
 
     def set_password(self, password: str) -> None:
         """Store a salted scrypt hash of `password`."""

@@ -180,6 +180,8 @@ def change_password():
             form.current_password.errors.append(refusal_message(error))
         else:
             db.session.commit()
+            # Other sessions end with the old password; this one carries on under the new one.
+            login_user(current_user._get_current_object())
             flash(_("Your password is changed."), "success")
             return redirect(url_for(".my_account"))
     return render_template(

@@ -6,12 +6,13 @@ into messages in the user's language, the CLI prints their English text.
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app.accounts.models import LoginAttempt, User
+from app.accounts.models import LoginAttempt, User, session_tag
 from app.accounts.roles import Role
 from app.audit.services import record_change, snapshot
 from app.clock import now_utc
@@ -66,13 +67,17 @@ class ThrottlePolicy:
     max_per_address: int
 
 
-def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: the active user with this id, or None (so a deactivated user's
-    existing session stops working on their next request)."""
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's loader: the active user of this session id (`User.get_id`), or None, so a
+    deactivated user's sessions, and sessions opened before a password change, stop working
+    on their next request."""
+    user_id, _dot, tag = session_id.partition(".")
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or not hmac.compare_digest(tag, session_tag(user.password_hash)):
+        return None
+    return user
 
 
 def normalise_email(email: str) -> str:

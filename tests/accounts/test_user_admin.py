@@ -150,6 +150,29 @@ def test_user_changes_own_password_only_with_the_current_one(client, auth):
     assert right.status_code == 302 and user.check_password(NEW_PASSWORD)
 
 
+def test_changing_a_password_ends_the_users_other_sessions_but_not_this_one(client, auth, app):
+    user = auth.login_as(Role.MANAGER)
+    laptop = app.test_client()  # the same person, signed in elsewhere with the old password
+    assert laptop.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    assert laptop.get("/account").status_code == 200
+    response = client.post("/account/password", data={
+        "current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/account").status_code == 200
+    stale = laptop.get("/account")
+    assert stale.status_code == 302 and "/login" in stale.headers["Location"]
+
+
+def test_an_admin_password_reset_ends_the_users_sessions(client, auth, build, app):
+    carmen = build.user(role=Role.ACCOUNTANT, email="carmen@lares.example", password=PASSWORD)
+    hers = app.test_client()
+    assert hers.post("/login", data={"email": carmen.email, "password": PASSWORD}).status_code == 302
+    assert hers.get("/account").status_code == 200
+    auth.login_as(Role.ADMIN)
+    client.post(f"/users/{carmen.id}/password", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert hers.get("/account").status_code == 302
+
+
 def test_user_picks_their_language_on_my_account(client, auth):
     user = auth.login_as(Role.PARTNER, language="en")
     page = client.get("/account").get_data(as_text=True)
