@@ -38,6 +38,9 @@ class Config:
     LOGIN_WINDOW_MINUTES = 15
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    # Reverse proxies in front of the app (0: none). Set it behind nginx or a load balancer,
+    # otherwise every client shares the proxy's address and its throttling budget.
+    TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
     # The operator's name printed on payment receipts and batch sheets.
     OPERATOR_NAME = os.environ.get("OPERATOR_NAME", "Lares Valley Treks (demo)")
     TESTING = False

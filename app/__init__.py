@@ -95,6 +95,13 @@ def register_security(app: Flask) -> None:
     refuse_undeclared_endpoints(app)
     app.before_request(refuse_malformed_input)
     app.after_request(add_security_headers)
+    hops = app.config.get("TRUSTED_PROXY_HOPS", 0)
+    if hops:
+        # Behind a reverse proxy every request comes from the proxy's address: trust its
+        # X-Forwarded-For/-Proto (only that many hops) so throttling sees the real client.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def register_commands(app: Flask) -> None:

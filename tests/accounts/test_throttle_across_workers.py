@@ -45,3 +45,39 @@ def test_failures_counted_by_one_worker_lock_the_account_in_another(make_committ
     with worker_b.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def _guess_from(client, n: int, forwarded_for: str, proxy: str = "10.0.0.1"):
+    return client.post("/login", data={"email": f"guess{n}@lares.example", "password": "x"},
+                       environ_base={"REMOTE_ADDR": proxy},
+                       headers={"X-Forwarded-For": forwarded_for})
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_budget(make_committed_app):
+    worker = make_committed_app("proxied", TRUSTED_PROXY_HOPS=1)
+    with worker.app_context():
+        create_user("rosa@lares.example", "Rosa Mamani", Role.MANAGER, PASSWORD)
+        db.session.commit()
+    client = worker.test_client()
+    for n in range(worker.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+        _guess_from(client, n, "198.51.100.7")
+    owner = {"email": "rosa@lares.example", "password": PASSWORD}
+    guesser = client.post("/login", data=owner, environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                          headers={"X-Forwarded-For": "198.51.100.7"})
+    assert guesser.status_code == 429
+    neighbour = worker.test_client().post("/login", data=owner, environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                                          headers={"X-Forwarded-For": "198.51.100.8"})
+    assert neighbour.status_code == 302
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_for_does_not_buy_more_guesses(make_committed_app):
+    worker = make_committed_app("unproxied")
+    with worker.app_context():
+        create_user("rosa@lares.example", "Rosa Mamani", Role.MANAGER, PASSWORD)
+        db.session.commit()
+    client = worker.test_client()
+    for n in range(worker.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+        _guess_from(client, n, f"198.51.100.{n}", proxy="203.0.113.9")
+    refused = client.post("/login", data={"email": "rosa@lares.example", "password": PASSWORD},
+                          environ_base={"REMOTE_ADDR": "203.0.113.9"}, headers={"X-Forwarded-For": "192.0.2.1"})
+    assert refused.status_code == 429
