@@ -30,6 +30,8 @@ class Config:
     BABEL_DEFAULT_LOCALE = "es"
     BABEL_DEFAULT_TIMEZONE = "America/Lima"
     LANGUAGES = ("es", "en")
+    # Outside a request (CLI commands, scripts, the suite's service calls): see app.i18n.select_locale.
+    CLI_LOCALE = "en"
     PER_PAGE = 25
     # Uploaded CSV files: refuse bodies above this size (bytes) and files above this many rows.
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024

@@ -3,14 +3,14 @@
 from app.accounts.models import LoginAttempt, User  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
 from app.impact.models import ImpactReport  # noqa: F401
-from app.partners.models import Partner, partner_communities  # noqa: F401
-from app.registries.models import (  # noqa: F401
-    Community,
-    HomestayFamily,
-    ImportBatch,
-    StaffMember,
-    StaffRoleLink,
-    WeavingAssociation,
+from app.ledger.models import (  # noqa: F401
+    Account,
+    AccountingPeriod,
+    ExchangeRate,
+    JournalEntry,
+    JournalLine,
+    Obligation,
+    RateCard,
 )
 from app.operations.models import (  # noqa: F401
     Departure,
@@ -24,19 +24,19 @@ from app.operations.models import (  # noqa: F401
     UitValue,
     WorkshopBooking,
 )
-from app.ledger.models import (  # noqa: F401
-    Account,
-    AccountingPeriod,
-    ExchangeRate,
-    JournalEntry,
-    JournalLine,
-    Obligation,
-    RateCard,
-)
+from app.partners.models import Partner, partner_communities  # noqa: F401
 from app.payments.models import (  # noqa: F401
     ApprovalThreshold,
     Payment,
     PaymentAllocation,
     PaymentBatch,
     ReceiptSequence,
+)
+from app.registries.models import (  # noqa: F401
+    Community,
+    HomestayFamily,
+    ImportBatch,
+    StaffMember,
+    StaffRoleLink,
+    WeavingAssociation,
 )

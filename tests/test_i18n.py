@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
 
 from app.accounts.roles import Role
+from app.ledger.errors import InvalidAmount
+from app.ledger.rates import positive_amount
 
 ROOT = Path(__file__).resolve().parent.parent
 METHOD_MAP = [("**.py", "python"), ("**.html", "jinja2")]
@@ -61,3 +65,23 @@ def test_sign_in_page_follows_the_browser_before_sign_in(client):
     english = client.get("/login", headers={"Accept-Language": "en-US,en;q=0.9"})
     assert "Contraseña" in spanish.get_data(as_text=True)
     assert "Password" in english.get_data(as_text=True)
+
+
+def _refusal_outside_a_request(app) -> str:
+    with app.app_context(), pytest.raises(InvalidAmount) as refusal:
+        positive_amount("0")
+    return str(refusal.value)
+
+
+def test_outside_a_request_messages_follow_the_cli_locale(app, monkeypatch):
+    """Commands and scripts get one language, `CLI_LOCALE`, whatever the pages' default is."""
+    assert app.config["BABEL_DEFAULT_LOCALE"] == "es"
+    assert _refusal_outside_a_request(app) == "Amounts must be greater than zero (got 0.00)."
+    monkeypatch.setitem(app.config, "CLI_LOCALE", "es")
+    assert _refusal_outside_a_request(app) == "Los montos deben ser mayores que cero (se recibió 0.00)."
+
+
+def test_a_forced_locale_wins_outside_a_request(app):
+    with app.app_context(), force_locale("es"), pytest.raises(InvalidAmount) as refusal:
+        positive_amount("-1")
+    assert str(refusal.value) == "Los montos deben ser mayores que cero (se recibió -1.00)."

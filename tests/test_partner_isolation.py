@@ -28,14 +28,6 @@ pytest_plugins = ["tests.walk_fixtures"]  # walk_app, walk_session, walk_samples
 GUESSED_IDS = (1, 2, 3, 7, 42, MISSING_ID)
 
 
-def id_arguments(rule) -> list[str]:
-    """The rule's integer parameters: the record ids a reader could guess."""
-    from werkzeug.routing import IntegerConverter
-
-    return [name for name in rule.arguments
-            if isinstance(rule._converters.get(name), IntegerConverter)]
-
-
 def _partner_routes_with_ids() -> list[str]:
     """Routes a partner may open that name a record: their reports and files."""
     app = create_app(TestConfig)

@@ -40,6 +40,7 @@ from app.impact.services import (
     issue_report,
     normalise_hash,
     render_draft,
+    reports_visible_to,
     stored_figures,
 )
 from app.partners.models import Partner
@@ -181,14 +182,6 @@ def issue():
     return redirect(url_for(".issued_detail", report_id=report.id))
 
 
-def _visible_reports():
-    """Partners see their own organisation's reports; staff see all."""
-    query = select(ImpactReport).order_by(ImpactReport.issued_at.desc(), ImpactReport.id.desc())
-    if current_user.role == Role.PARTNER:
-        query = query.where(ImpactReport.partner_id == current_user.partner_id)
-    return query
-
-
 def _readable_report(report_id: int) -> ImpactReport:
     report = get_or_404(ImpactReport, report_id)
     if current_user.role == Role.PARTNER and report.partner_id != current_user.partner_id:
@@ -200,7 +193,7 @@ def _readable_report(report_id: int) -> ImpactReport:
 @roles_required(*ALL_ROLES)
 def issued_list():
     """Issued reports: a partner's own organisation's, or all of them for staff."""
-    return render_template("impact/issued_list.html", page=paginate(_visible_reports()))
+    return render_template("impact/issued_list.html", page=paginate(reports_visible_to(current_user)))
 
 
 @blueprint.route("/impact/reports/<int:report_id>")

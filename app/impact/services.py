@@ -11,8 +11,10 @@ from collections.abc import Iterable
 from datetime import date
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
+from app.accounts.models import User
+from app.accounts.roles import Role
 from app.audit.services import record_change
 from app.clock import today_lima
 from app.extensions import db
@@ -114,6 +116,14 @@ def normalise_hash(text: str | None) -> str | None:
     """A SHA-256 as 64 lowercase hex digits, or None when the text is not one."""
     cleaned = re.sub(r"\s+", "", text or "").lower()
     return cleaned if HEX_SHA256.match(cleaned) else None
+
+
+def reports_visible_to(user: User) -> Select:
+    """Issued reports, newest first: a partner's own organisation's only, all of them for staff."""
+    query = select(ImpactReport).order_by(ImpactReport.issued_at.desc(), ImpactReport.id.desc())
+    if user.role == Role.PARTNER:
+        query = query.where(ImpactReport.partner_id == user.partner_id)
+    return query
 
 
 def find_reports_by_hash(digest: str) -> list[ImpactReport]:

@@ -2,19 +2,6 @@
 
 from __future__ import annotations
 
-from flask import has_request_context
-from flask_babel import gettext
-
-
-def _(message: str, **values) -> str:
-    """Translate for the signed-in user during a request; plain English in the CLI and tests.
-
-    (`app.i18n.select_locale` reads the session, so flask_babel's gettext needs a request.)
-    """
-    if has_request_context():
-        return gettext(message, **values)
-    return message % values if values else message
-
 
 class LedgerError(ValueError):
     """A ledger operation refused: nothing was written."""

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.audit.services import record_change
 from app.extensions import db
-from app.ledger.errors import InvalidAmount, LedgerError, MissingExchangeRate, MissingRate, _
+from app.ledger.errors import InvalidAmount, LedgerError, MissingExchangeRate, MissingRate
 from app.ledger.models import ExchangeRate, RateCard, ServiceKind
 from app.money import MoneyError, round_money, to_money
 

@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
@@ -35,7 +36,6 @@ from app.ledger.errors import (
     PeriodClosed,
     PeriodError,
     UnbalancedEntry,
-    _,
 )
 from app.ledger.models import (
     Account,

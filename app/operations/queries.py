@@ -177,3 +177,10 @@ def headcount(departures: list[Departure], first: date, last: date) -> list[Nigh
             if route_day.night_kind != NightKind.NONE:
                 count.beds += travellers + staff
     return [nights[day] for day in sorted(nights)]
+
+
+def dashboard_page(today: date) -> dict[str, object]:
+    """Everything the dashboard page shows on `today` (/operations and the manager's start page)."""
+    entries, nights = dashboard(today)
+    return {"entries": entries, "nights": nights, "today": today,
+            "horizon": today + timedelta(days=DASHBOARD_DAYS - 1)}

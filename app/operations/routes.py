@@ -50,9 +50,7 @@ from app.operations.models import (
 )
 from app.operations.parameters import ParameterBook, save_load_limit, save_uit
 from app.operations.queries import (
-    dashboard as dashboard_data,
-)
-from app.operations.queries import (
+    dashboard_page,
     departures_query,
     full_departure_options,
     month_bounds,
@@ -143,10 +141,7 @@ def to_detail(departure: Departure, anchor: str = ""):
 @roles_required(*READERS)
 def dashboard():
     """The next 14 days: departures, what each still lacks, and nightly headcounts."""
-    today = today_lima()
-    entries, nights = dashboard_data(today)
-    return render_template("operations/dashboard.html", entries=entries, nights=nights, today=today,
-                           horizon=today + timedelta(days=13))
+    return render_template("operations/dashboard.html", **dashboard_page(today_lima()))
 
 
 @blueprint.route("/departures/calendar")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -27,7 +28,6 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.clock import today_lima
 from app.forms import required_record_id
-from app.ledger.errors import _
 from app.money import MoneyError, to_money
 from app.payments.errors import IdempotencyKeyInvalid
 from app.payments.models import PaymentStatus

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, update
 
 from app.accounts.models import User
@@ -36,7 +37,6 @@ from app.accounts.roles import Role
 from app.audit.services import record_change, snapshot
 from app.clock import now_utc, today_lima
 from app.extensions import db
-from app.ledger.errors import _  # gettext during a request, plain English in the CLI and tests
 from app.ledger.models import Account, EntrySource, JournalEntry, Obligation, ObligationStatus
 from app.ledger.services import (
     LineSpec,

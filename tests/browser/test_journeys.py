@@ -26,7 +26,7 @@ from app.operations.models import Departure, DepartureStatus, Route
 from app.payments.models import PaymentBatch, PaymentStatus
 from app.registries.models import Community, StaffMember, StaffRole, StaffRoleLink
 from tests.browser.conftest import login
-from tests.browser.test_operations_journey import option_values, submit
+from tests.browser.steps import plan_and_confirm_departure
 from tests.builders import Builders
 from tests.operations.builders import OperationsBuilders
 
@@ -70,46 +70,8 @@ def completed_trek(live_server):
 
 def test_manager_plans_and_confirms_a_departure(page, live_server):
     login(page, "manager@lares.example", DEMO_PASSWORD)
-    page.goto("/departures/new")
-    page.select_option("select[name=route_id]", label="Lares clásico 3 días")
-    page.fill("input[name=start_date]", "2026-12-09")
-    page.fill("input[name=price_per_traveller_usd]", "590.00")
-    page.select_option("select[name=guide_id]", index=1)
-    submit(page)
-    page.wait_for_url("**/departures/*")
-    detail = page.url
-    page.goto(detail + "/travellers/new")
-    for n, name in enumerate(["Zoë Ñúñez", "Liam Byrne", "Aiko Sato", "Marta Peña"]):
-        page.fill("input[name=full_name]", name)
-        page.fill("input[name=nationality]", "Chile")
-        page.fill("input[name=emergency_contact_name]", f"{name} family")
-        page.fill("input[name=emergency_contact_phone]", "+51 984 000 111")
-        submit(page, another=n < 3)
-        page.wait_for_load_state()
-    page.goto(detail + "/staff/new?role=porter")
-    for n, value in enumerate(option_values(page, "select[name=staff_member_id]", "Porteador", 3)):
-        page.select_option("select[name=staff_member_id]", value)
-        submit(page, another=n < 2)
-        page.wait_for_load_state()
-    page.goto(detail + "/staff/new?role=arriero")
-    page.select_option("select[name=staff_member_id]", option_values(page, "select[name=staff_member_id]", "Arriero", 1)[0])
-    page.fill("input[name=mules]", "2")
-    submit(page)
-    page.wait_for_url(detail + "*")
-    page.goto(detail + "/loads")
-    page.fill("input[name=company_load_kg]", "48")
-    submit(page)
-    page.wait_for_url(detail + "*")
-    page.goto(detail + "/welfare")
-    for box in page.query_selector_all("form.form input[type=checkbox]"):
-        box.check()
-    submit(page)
-    page.wait_for_url(detail + "*")
-    page.click("[data-testid=accept-homestays]")
-    page.wait_for_url(detail + "*")
-    page.click("[data-testid=status-confirmed]")
-    page.click("form.confirm details[open] button[type=submit]")
-    page.wait_for_url(detail + "*")
+    plan_and_confirm_departure(page, "2026-12-09", [(name, "Chile") for name in (
+        "Zoë Ñúñez", "Liam Byrne", "Aiko Sato", "Marta Peña")])
     with live_server.app.app_context():
         departure = db.session.scalars(select(Departure).where(Departure.code == "LAR-2026-12-09-A")).one()
         assert departure.status == DepartureStatus.CONFIRMED

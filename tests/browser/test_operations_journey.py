@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.operations.models import Departure, HomestayAllocation
+from tests.browser.steps import plan_and_confirm_departure
 
 pytestmark = pytest.mark.browser
 
@@ -49,18 +50,6 @@ def page(operations_server, browser):
     context.close()
 
 
-def option_values(page, select: str, containing: str, count: int) -> list[str]:
-    """The values of the first `count` options of `select` whose label contains `containing`."""
-    return page.eval_on_selector_all(
-        f"{select} option",
-        "(options, text) => options.filter(o => o.textContent.includes(text)).map(o => o.value)",
-        containing)[:count]
-
-
-def submit(page, another: bool = False) -> None:
-    page.click("form.form button[name=another]" if another else "form.form button.primary")
-
-
 def test_manager_plans_a_classic_trek_and_prints_the_manifest(operations_server, page):
     app, _ = operations_server
     page.goto("/login")
@@ -69,59 +58,11 @@ def test_manager_plans_a_classic_trek_and_prints_the_manifest(operations_server,
     page.click("main form button[type=submit]")
     page.wait_for_selector("text=Los próximos 14 días")
 
-    # A new draft: the classic route, mid-December, with a guide.
-    page.goto("/departures/new")
-    page.select_option("select[name=route_id]", label="Lares clásico 3 días")
-    page.fill("input[name=start_date]", "2026-12-15")
-    page.fill("input[name=price_per_traveller_usd]", "590.00")
-    page.select_option("select[name=guide_id]", index=1)
-    submit(page)
-    page.wait_for_url("**/departures/*")
-    assert "LAR-2026-12-15-A" in page.inner_text("h1")
-    detail_url = page.url
-
-    # Six travellers, one form after the other.
-    page.goto(detail_url + "/travellers/new")
-    for n, (name, country) in enumerate([("Zoë Ñúñez", "Chile"), ("Liam Byrne", "Ireland"),
-                                         ("Aiko Sato", "Japan"), ("Jonas Berg", "Norway"),
-                                         ("Marta Peña", "Spain"), ("Kofi Mensah", "Ghana")]):
-        page.fill("input[name=full_name]", name)
-        page.fill("input[name=nationality]", country)
-        page.fill("input[name=emergency_contact_name]", f"{name} family")
-        page.fill("input[name=emergency_contact_phone]", "+51 984 000 111")
-        submit(page, another=n < 5)
-        page.wait_for_load_state()
-
-    # Three porters (wage left blank: the legal floor) and an arriero with two mules.
-    page.goto(detail_url + "/staff/new?role=porter")
-    for n, value in enumerate(option_values(page, "select[name=staff_member_id]", "Porteador", 3)):
-        page.select_option("select[name=staff_member_id]", value)
-        submit(page, another=n < 2)
-        page.wait_for_load_state()
-    page.goto(detail_url + "/staff/new?role=arriero")
-    page.select_option("select[name=staff_member_id]", option_values(page, "select[name=staff_member_id]", "Arriero", 1)[0])
-    page.fill("input[name=mules]", "2")
-    submit(page)
-    page.wait_for_url(detail_url + "*")
-
-    # The load plan (48 kg: three porters at 20 kg) and the welfare checklist.
-    page.goto(detail_url + "/loads")
-    page.fill("input[name=company_load_kg]", "48")
-    submit(page)
-    page.wait_for_url(detail_url + "*")
-    page.goto(detail_url + "/welfare")
-    for box in page.query_selector_all("form.form input[type=checkbox]"):
-        box.check()
-    submit(page)
-    page.wait_for_url(detail_url + "*")
-
-    # The rotation's families, then confirm.
-    page.click("[data-testid=accept-homestays]")
-    page.wait_for_url(detail_url + "*")
-    page.click("[data-testid=status-confirmed]")
-    page.click("form.confirm details[open] button[type=submit]")
-    page.wait_for_url(detail_url + "*")
-    assert "Confirmada" in page.inner_text("h1"), page.inner_text("main")
+    plan_and_confirm_departure(page, "2026-12-15", [
+        ("Zoë Ñúñez", "Chile"), ("Liam Byrne", "Ireland"), ("Aiko Sato", "Japan"),
+        ("Jonas Berg", "Norway"), ("Marta Peña", "Spain"), ("Kofi Mensah", "Ghana")])
+    heading = page.inner_text("h1")
+    assert "LAR-2026-12-15-A" in heading and "Confirmada" in heading, page.inner_text("main")
 
     with page.expect_download() as download:
         page.click("[data-testid=manifest-es]")

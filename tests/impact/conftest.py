@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -35,7 +35,7 @@ from app.payments.services import issue_payment, set_approval_threshold
 from app.registries.models import Gender, PayeeKind, StaffRole
 from tests.operations.builders import OperationsBuilders
 
-LONG_AGO = datetime(2024, 1, 1, tzinfo=timezone.utc)
+LONG_AGO = datetime(2024, 1, 1, tzinfo=UTC)
 RATES = {
     ServiceKind.HOMESTAY_NIGHT: "60", ServiceKind.WORKSHOP_PARTICIPANT: "25",
     ServiceKind.VISITOR_FEE: "10", ServiceKind.HOT_SPRINGS: "15", ServiceKind.ARRIERO_DAY: "120",

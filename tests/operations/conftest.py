@@ -15,8 +15,8 @@ def ops(build) -> OperationsBuilders:
 
 @pytest.fixture
 def svc(ctx):
-    """An app context in English, for calling services directly and reading their messages."""
-    from flask_babel import force_locale
+    """An app context for calling services directly; outside a request they speak English.
 
-    with force_locale("en"):
-        yield
+    (`CLI_LOCALE`, the one rule for messages outside a request: `app.i18n.select_locale`.)
+    """
+    yield

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.demo.cli import seed_demo
@@ -49,7 +48,7 @@ def test_the_dry_season_is_walked_and_its_services_are_ready_for_the_ledger(demo
 
 def test_may_2027_waits_for_the_2027_uit(demo):
     departure = demo.scalars(select(Departure).where(Departure.code == "LAR-2027-05-08-A")).one()
-    with force_locale("en"), pytest.raises(DepartureNotReady) as refusal:
+    with pytest.raises(DepartureNotReady) as refusal:
         change_status(departure, S.CONFIRMED, None, date(2026, 11, 25))
     assert "Enter the UIT for 2027 first: the porters' wage floor is 3% of it." in [g.message for g in refusal.value.gaps]
 
