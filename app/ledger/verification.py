@@ -16,7 +16,14 @@ from decimal import Decimal
 from sqlalchemy import func, inspect, select, text
 
 from app.extensions import db
-from app.ledger.models import Account, AccountTotal, JournalEntry, JournalLine, Obligation, ObligationStatus
+from app.ledger.models import (
+    Account,
+    AccountTotal,
+    JournalEntry,
+    JournalLine,
+    Obligation,
+    ObligationStatus,
+)
 from app.ledger.queries import account_balances, money_sum
 from app.money import format_money
 
