@@ -176,9 +176,6 @@ def entry_reverse(entry_id: int):
     if not form.validate():
         flash(_("Say why the entry is reversed."), "error")
         return redirect(url_for(".entry_detail", entry_id=entry.id))
-    if entry.source_type == EntrySource.PAYMENT:
-        flash(_("A payment is undone by voiding the payment, not its entry."), "error")
-        return redirect(url_for(".entry_detail", entry_id=entry.id))
     try:
         reversal = reverse_entry(entry, current_user.id, form.reason.data)
     except LedgerError as error:

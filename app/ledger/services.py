@@ -66,8 +66,8 @@ __all__ = [
     "MissingExchangeRate", "MissingRate", "NothingToPost", "NotReversible", "ObligationError",
     "PeriodClosed", "PeriodError", "UnbalancedEntry", "LineSpec", "post_entry", "payable_account",
     "cash_account", "system_account", "expense_account", "ensure_period_open", "close_period",
-    "reopen_period", "reverse_entry", "post_services", "post_departure", "departure_entry_date",
-    "post_departure_correction", "price_services", "PricedService",
+    "reopen_period", "reverse_entry", "reverse_payment_entry", "post_services", "post_departure",
+    "departure_entry_date", "post_departure_correction", "price_services", "PricedService",
     "void_obligation", "usd_to_pen",
 ]
 
@@ -357,16 +357,35 @@ def _ensure_not_reversed(entry: JournalEntry) -> None:
                                 entry=entry.id, reversal=reversal))
 
 
+def _reversal_reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise LedgerError(_("Say why the entry is reversed."), field="reason")
+    return reason
+
+
+def _post_reversal(entry: JournalEntry, actor_id: int | None, reason: str, entry_date: date | None,
+                   transfer_id: str | None) -> JournalEntry:
+    lines = [LineSpec(line.account, debit=line.credit, credit=line.debit, description=line.description)
+             for line in entry.lines]
+    return post_entry(
+        entry_date or today_lima(), _("Reversal of #%(entry)s: %(reason)s", entry=entry.id, reason=reason),
+        lines, EntrySource.ADJUSTMENT, entry.source_id, actor_id,
+        transfer_id=transfer_id or f"reversal:{entry.id}", reverses=entry,
+    )
+
+
 def reverse_entry(entry: JournalEntry, actor_id: int | None, reason: str,
                   entry_date: date | None = None, transfer_id: str | None = None) -> JournalEntry:
     """Cancel an entry with its mirror image, dated today (an open month) unless told otherwise.
 
     Obligations the entry accrued are voided with it; refused if any was (partly) paid, if the
-    entry is itself a reversal or voided obligations, or if it was reversed already.
+    entry is itself a reversal or voided obligations, if it was reversed already, or if it is a
+    payment's: reversing that alone would leave the obligations paid (void the payment instead).
     """
-    reason = (reason or "").strip()
-    if not reason:
-        raise LedgerError(_("Say why the entry is reversed."), field="reason")
+    reason = _reversal_reason(reason)
+    if entry.source_type == EntrySource.PAYMENT:
+        raise NotReversible(_("A payment is undone by voiding the payment, not its entry."))
     if entry.reverses_entry_id is not None:
         raise NotReversible(_("Entry #%(entry)s is itself a reversal: post a new entry instead.",
                               entry=entry.id))
@@ -383,17 +402,17 @@ def reverse_entry(entry: JournalEntry, actor_id: int | None, reason: str,
     if paid:
         raise NotReversible(_("Payments were made against obligations of entry #%(entry)s: "
                               "void those payments first.", entry=entry.id))
-    lines = [LineSpec(line.account, debit=line.credit, credit=line.debit, description=line.description)
-             for line in entry.lines]
-    reversal = post_entry(
-        entry_date or today_lima(), _("Reversal of #%(entry)s: %(reason)s", entry=entry.id, reason=reason),
-        lines, EntrySource.ADJUSTMENT, entry.source_id, actor_id,
-        transfer_id=transfer_id or f"reversal:{entry.id}", reverses=entry,
-    )
+    reversal = _post_reversal(entry, actor_id, reason, entry_date, transfer_id)
     for obligation in accrued:
         if obligation.status == ObligationStatus.OPEN:
             _mark_voided(obligation, reversal, actor_id, reason)
     return reversal
+
+
+def reverse_payment_entry(entry: JournalEntry, actor_id: int | None, reason: str,
+                          transfer_id: str) -> JournalEntry:
+    """Mirror a payment's entry, dated today: only for `void_payment`, which gives the amounts back."""
+    return _post_reversal(entry, actor_id, _reversal_reason(reason), None, transfer_id)
 
 
 # --- Obligations -------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ from app.ledger.services import (
     payable_account,
     payable_code,
     post_entry,
-    reverse_entry,
+    reverse_payment_entry,
 )
 from app.money import MoneyError, format_money, to_money
 from app.payments.errors import (
@@ -467,8 +467,8 @@ def _void(payment: Payment, actor_id: int, reason: str | None) -> None:
         raise VoidReasonRequired(_("Say why the payment is voided."), field="reason")
     if payment.status == PaymentStatus.POSTED:
         obligations = _lock_obligations(a.obligation_id for a in payment.allocations)
-        reversal = reverse_entry(db.session.get(JournalEntry, payment.entry_id), actor_id, reason,
-                                 transfer_id=f"void:{payment.idempotency_key}")
+        reversal = reverse_payment_entry(db.session.get(JournalEntry, payment.entry_id), actor_id, reason,
+                                         transfer_id=f"void:{payment.idempotency_key}")
         for allocation in payment.allocations:
             obligation = obligations[allocation.obligation_id]
             obligation.amount_paid -= allocation.amount

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 
@@ -94,37 +95,39 @@ def ops(build) -> OperationsBuilders:
     return OperationsBuilders(build)
 
 
-@pytest.fixture
-def completed_departure(ledger, ops, build):
-    """Make a completed classic trek, ended `days_ago` days ago, with its actuals (demo rates).
+def make_completed_departure(build, ledger: LedgerBuilders, ops: OperationsBuilders, days_ago: int = 3,
+                             rates: bool = True):
+    """A completed classic trek, ended `days_ago` days ago, with its actuals (demo rates).
 
     Delivered: 2 homestay nights (3 guests each, two families), a workshop (3 participants),
     visitor fees in two communities and hot springs in Lares (3 walked), a porter for 3 days at
     S/ 165, an arriero for 3 days with 2 mules, a cook for 3 days.
     """
+    if rates:
+        ledger.rate_card()
+    end = today_lima() - timedelta(days=days_ago)
+    start = end - timedelta(days=2)
+    lares, huacahuasi, patacancha = (build.community() for _ in range(3))
+    route = ops.route(
+        nights=[(NightKind.HOMESTAY, huacahuasi), (NightKind.HOMESTAY, patacancha), (NightKind.NONE, None)],
+        activities={1: [(Activity.HOT_SPRINGS, lares)]},
+    )
+    departure = ops.departure(route, start=start, status=DepartureStatus.COMPLETED)
+    for walked in (True, True, True, False):
+        ops.traveller(departure, walked=walked)
+    ops.allocation(departure, build.family(huacahuasi), start, guests=3, guests_actual=3)
+    ops.allocation(departure, build.family(patacancha), start + timedelta(days=1), guests=3, guests_actual=3)
+    ops.workshop(departure, build.association(huacahuasi), start, expected=4, actual_participants=3)
+    ops.assignment(departure, role=StaffRole.PORTER, daily_wage=Decimal("165.00"), actual_days=3)
+    ops.assignment(departure, role=StaffRole.ARRIERO, mules=2, actual_days=3)
+    ops.assignment(departure, role=StaffRole.COOK, actual_days=3)
+    return departure
 
-    def make(days_ago: int = 3, rates: bool = True):
-        if rates:
-            ledger.rate_card()
-        end = today_lima() - timedelta(days=days_ago)
-        start = end - timedelta(days=2)
-        lares, huacahuasi, patacancha = (build.community() for _ in range(3))
-        route = ops.route(
-            nights=[(NightKind.HOMESTAY, huacahuasi), (NightKind.HOMESTAY, patacancha), (NightKind.NONE, None)],
-            activities={1: [(Activity.HOT_SPRINGS, lares)]},
-        )
-        departure = ops.departure(route, start=start, status=DepartureStatus.COMPLETED)
-        for walked in (True, True, True, False):
-            ops.traveller(departure, walked=walked)
-        ops.allocation(departure, build.family(huacahuasi), start, guests=3, guests_actual=3)
-        ops.allocation(departure, build.family(patacancha), start + timedelta(days=1), guests=3, guests_actual=3)
-        ops.workshop(departure, build.association(huacahuasi), start, expected=4, actual_participants=3)
-        ops.assignment(departure, role=StaffRole.PORTER, daily_wage=Decimal("165.00"), actual_days=3)
-        ops.assignment(departure, role=StaffRole.ARRIERO, mules=2, actual_days=3)
-        ops.assignment(departure, role=StaffRole.COOK, actual_days=3)
-        return departure
 
-    return make
+@pytest.fixture
+def completed_departure(ledger, ops, build):
+    """Make a completed departure (`make_completed_departure`): `completed_departure(days_ago=3)`."""
+    return partial(make_completed_departure, build, ledger, ops)
 
 
 # What `completed_departure()` owes at the demo rates.

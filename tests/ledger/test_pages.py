@@ -70,6 +70,14 @@ def test_accountant_reverses_an_entry_and_cannot_do_it_twice(client, accountant,
     assert "already reversed" in again.get_data(as_text=True)
 
 
+def test_a_payments_entry_is_not_reversed_from_the_journal(client, accountant, ledger, completed_departure):
+    post_departure(completed_departure(), accountant.id)
+    obligation = db.session.scalars(select(Obligation)).first()
+    entry = settle(obligation, Decimal("10.00"), accountant.id)
+    refused = client.post(f"/ledger/entries/{entry.id}/reverse", data={"reason": "typo"}, follow_redirects=True)
+    assert "undone by voiding the payment" in refused.get_data(as_text=True)
+
+
 def test_journal_filters_by_source_account_and_dates(client, accountant, ledger, build):
     family = build.family()
     ledger.accrual("10.00", payee=family, day=today_lima() - timedelta(days=1))

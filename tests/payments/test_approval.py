@@ -6,13 +6,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.accounts.roles import Role
 from app.clock import today_lima
-from app.ledger.errors import PeriodClosed
+from app.ledger.errors import NotReversible, PeriodClosed
 from app.ledger.models import JournalEntry, ObligationStatus
-from app.ledger.services import close_period
+from app.ledger.services import close_period, reverse_entry
+from app.ledger.verification import run_checks
 from app.payments.errors import (
     OverpaymentRefused,
     PaymentAlreadyApproved,
@@ -114,6 +115,20 @@ def test_voiding_a_posted_payment_reverses_its_entry_and_keeps_its_number(paymen
     assert owed.status == ObligationStatus.OPEN and owed.amount_paid == Decimal("0.00")
     again = payments.pay(owed, "120.00").payment
     assert again.receipt_number == number + 1  # the voided payment keeps its number: no gap, no reuse
+
+
+def test_a_payments_entry_is_not_reversed_on_its_own_but_by_voiding_the_payment(payments):
+    """Reversing the entry alone would give the payable back and leave the obligation paid."""
+    owed = payments.owe(amount="120.00")
+    payment = payments.pay(owed, "120.00").payment
+    entry = payments.build.session.get(JournalEntry, payment.entry_id)
+    entries = payments.build.session.scalar(select(func.count(JournalEntry.id)))
+    with pytest.raises(NotReversible, match="voiding the payment"):
+        reverse_entry(entry, payments.accountant.id, "wrong family")
+    assert payments.build.session.scalar(select(func.count(JournalEntry.id))) == entries
+    void_payment(payment, payments.accountant.id, "wrong family")
+    assert payments.build.session.get(JournalEntry, payment.void_entry_id).reverses_entry_id == entry.id
+    assert {name: problems for name, problems in run_checks().items() if problems} == {}
 
 
 def test_voiding_needs_a_reason(payments):
