@@ -55,10 +55,9 @@ from app.impact.selection import (
     counted_on,
     income_lines,
     live_on,
-    reported_ids,
     resolve_scope,
 )
-from app.impact.totals import PeriodTotals, Trek, load_treks, period_totals
+from app.impact.totals import PeriodTotals, Trek, load_treks, month_of, period_totals
 from app.ledger.models import AccountingPeriod, Obligation, ServiceKind
 from app.money import round_money
 from app.operations.models import (
@@ -110,7 +109,7 @@ class Hosting:
     guests: int
 
 
-def _hostings(reported) -> list[Hosting]:
+def _hostings(reported: list[int]) -> list[Hosting]:
     """Every night a family of any community hosted guests on the reported treks."""
     return [Hosting(*row) for row in db.session.execute(
         select(HomestayAllocation.departure_id, HomestayAllocation.family_id, HomestayFamily.community_id,
@@ -145,14 +144,13 @@ def _communities_visited(treks: list[Trek], hostings: list[Hosting]) -> dict[int
     return visited
 
 
-def _income_by_payee(basis: Basis, period: Period, scope: Scope) -> list[Row]:
-    """The period's income in scope summed per payee, community and service, with each group's
-    largest line (one grouped query): payee_kind, payee_id, community_id, service, amount, largest."""
-    lines = income_lines(basis, period, scope)
+def _income_by_payee(basis: Basis, period: Period, scope: Scope, reported: list[int]) -> list[Row]:
+    """The period's income in scope summed per payee, community and service (one grouped
+    query): payee_kind, payee_id, community_id, service, amount."""
+    lines = income_lines(basis, period, scope, reported)
     keys = (lines.c.payee_kind, lines.c.payee_id, lines.c.community_id, lines.c.service)
     return db.session.execute(
-        select(*keys, func.sum(lines.c.amount).label("amount"), func.max(lines.c.amount).label("largest"))
-        .group_by(*keys)
+        select(*keys, func.sum(lines.c.amount).label("amount")).group_by(*keys)
     ).all()
 
 
@@ -166,10 +164,11 @@ def _categories(lines: Iterable[Row]) -> CategoryIncome:
 # --- The figures -------------------------------------------------------------------------------
 
 
-def _headline(totals: PeriodTotals, scope: Scope, reported, hostings: list[Hosting],
+def _headline(totals: PeriodTotals, scope: Scope, reported: list[int], hostings: list[Hosting],
               payees: list[Row]) -> Headline:
     """The first page: the totals, and who took part (families, weavers, community staff)."""
-    associations_paid = {p.payee_id for p in payees if p.payee_kind == PayeeKind.ASSOCIATION and p.largest > 0}
+    # Every line is positive (CHECK constraints), so a payee's sum is positive iff it was paid.
+    associations_paid = {p.payee_id for p in payees if p.payee_kind == PayeeKind.ASSOCIATION and p.amount > 0}
     weavers = db.session.scalar(
         select(func.coalesce(func.sum(WeavingAssociation.members), 0))
         .where(WeavingAssociation.id.in_(associations_paid)))
@@ -204,10 +203,10 @@ def _headline(totals: PeriodTotals, scope: Scope, reported, hostings: list[Hosti
     )
 
 
-def _owed_and_paid(period: Period, scope: Scope) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+def _owed_and_paid(period: Period, scope: Scope, reported: list[int]) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
     """Per community in scope: what the ledger recorded for the period's treks (less voids by its
     last day), and how much of that was paid by then."""
-    owed_obligations = (Obligation.departure_id.in_(reported_ids(period, scope)), live_on(period.end),
+    owed_obligations = (Obligation.departure_id.in_(reported), live_on(period.end),
                         scope.covers(Obligation.community_id))
     owed = dict(db.session.execute(
         select(Obligation.community_id, func.sum(Obligation.amount))
@@ -235,7 +234,7 @@ def _community_rows(period: Period, scope: Scope, treks: list[Trek], visited: di
     income_by: dict[int, list[Row]] = defaultdict(list)
     for payee in payees:
         income_by[payee.community_id].append(payee)
-    owed, paid = _owed_and_paid(period, scope)
+    owed, paid = _owed_and_paid(period, scope, [trek.id for trek in treks])
 
     ids = {i for i in (*travellers, *nights, *income_by, *owed) if scope.includes(i)}
     if scope.ids is not None:
@@ -326,35 +325,40 @@ def _women(payees: list[Row]) -> WomenIncome:
     )
 
 
-def _fully_paid_on(owed: Decimal, payments: list[tuple[date, Decimal]]) -> date | None:
-    running = ZERO
-    for day, amount in payments:
-        running += amount
-        if running >= owed:
-            return day
-    return None
-
-
-def _porters(period: Period, reported) -> tuple[PorterWelfare, list[str]]:
+def _porters(period: Period, reported: list[int]) -> tuple[PorterWelfare, list[str]]:
     """Porters' wages (the treks' porter days not voided by the period's last day, whatever
-    their community), loads and days to be paid."""
+    their community) against the year's floor, their loads, and how soon they were paid in full
+    (payments that counted by the period's last day; the database keeps the running total)."""
     wage = (Obligation.departure_id.in_(reported), live_on(period.end),
             Obligation.service == ServiceKind.PORTER_DAY)
-    wages = db.session.execute(
-        select(Obligation.id, Obligation.quantity, Obligation.unit_rate, Obligation.amount,
-               Obligation.trek_end_date, Departure.end_date)
+    month = month_of(Departure.end_date)
+    by_rate = db.session.execute(
+        select(month, Obligation.unit_rate, func.sum(Obligation.quantity), func.sum(Obligation.amount))
         .join(Departure, Departure.id == Obligation.departure_id)
-        .where(*wage).order_by(Obligation.id)).all()
-    paid_by: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
-    for obligation_id, payment_date, amount in db.session.execute(
-            select(PaymentAllocation.obligation_id, Payment.payment_date, PaymentAllocation.amount)
-            .join(Payment, Payment.id == PaymentAllocation.payment_id)
-            .join(Obligation, Obligation.id == PaymentAllocation.obligation_id)
-            .where(*wage, *counted_on(period.end))
-            .order_by(Payment.payment_date, Payment.id)):
-        paid_by[obligation_id].append((payment_date, amount))
+        .where(*wage).group_by(month, Obligation.unit_rate)).all()
+    running = (
+        select(PaymentAllocation.obligation_id, Payment.payment_date, Obligation.amount.label("owed"),
+               func.sum(PaymentAllocation.amount).over(
+                   partition_by=PaymentAllocation.obligation_id, order_by=(Payment.payment_date, Payment.id),
+                   rows=(None, 0)).label("running"))
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .join(Obligation, Obligation.id == PaymentAllocation.obligation_id)
+        .where(*wage, *counted_on(period.end))
+        .subquery())
+    paid_in_full = (select(running.c.obligation_id, func.min(running.c.payment_date).label("day"))
+                    .where(running.c.running >= running.c.owed).group_by(running.c.obligation_id).subquery())
+    delays: list[int] = []
+    unpaid = 0
+    for trek_end, paid_on, count in db.session.execute(
+            select(Obligation.trek_end_date, paid_in_full.c.day, func.count())
+            .outerjoin(paid_in_full, paid_in_full.c.obligation_id == Obligation.id)
+            .where(*wage).group_by(Obligation.trek_end_date, paid_in_full.c.day)):
+        if paid_on is None:
+            unpaid += count
+        else:
+            delays += [(paid_on - trek_end).days] * count
 
-    years = sorted({w.end_date.year for w in wages})
+    years = sorted({int(year_month[:4]) for year_month, *_ in by_rate})
     uit = dict(db.session.execute(select(UitValue.year, UitValue.amount).where(UitValue.year.in_(years))).all())
     floors = {year: round_money(uit[year] * WAGE_FLOOR_SHARE_OF_UIT) if year in uit else None for year in years}
     missing_uit = [str(year) for year, floor in floors.items() if floor is None]
@@ -365,6 +369,10 @@ def _porters(period: Period, reported) -> tuple[PorterWelfare, list[str]]:
     def limit_on(day: date) -> Decimal:
         applicable = [kg for since, kg in limits if since <= day]
         return applicable[-1] if applicable else DEFAULT_LOAD_LIMIT_KG
+
+    def below_floor(year_month: str, rate: Decimal) -> bool:
+        floor = floors[int(year_month[:4])]
+        return floor is not None and rate < floor
 
     porter_days = (StaffAssignment.departure_id.in_(reported), StaffAssignment.role == StaffRole.PORTER,
                    StaffAssignment.actual_days != 0)
@@ -377,23 +385,14 @@ def _porters(period: Period, reported) -> tuple[PorterWelfare, list[str]]:
     days_weighed = sum(days for days, _, _ in weighed)
     days_within = sum(days for days, load, kg in weighed if load <= kg)
 
-    delays: list[int] = []
-    unpaid = 0
-    for w in wages:
-        paid_on = _fully_paid_on(w.amount, paid_by.get(w.id, []))
-        if paid_on is None:
-            unpaid += 1
-        else:
-            delays.append((paid_on - w.trek_end_date).days)
-    person_days = sum(w.quantity for w in wages)
+    person_days = sum(days for _, _, days, _ in by_rate)
     welfare = PorterWelfare(
         porters=porters,
         person_days=person_days,
-        lowest_wage=min((w.unit_rate for w in wages), default=None),
-        average_wage=round_money(sum((w.amount for w in wages), ZERO) / person_days) if person_days else None,
+        lowest_wage=min((rate for _, rate, _, _ in by_rate), default=None),
+        average_wage=round_money(sum((paid for *_, paid in by_rate), ZERO) / person_days) if person_days else None,
         floors=tuple(WageFloor(year, uit.get(year), floors[year]) for year in years),
-        days_below_floor=sum(w.quantity for w in wages
-                             if floors[w.end_date.year] is not None and w.unit_rate < floors[w.end_date.year]),
+        days_below_floor=sum(days for year_month, rate, days, _ in by_rate if below_floor(year_month, rate)),
         load_limits_kg=tuple(sorted({kg for _, _, kg in weighed})),
         days_weighed=days_weighed, days_within_load=days_within,
         within_load_share=ratio(days_within, days_weighed),
@@ -452,9 +451,9 @@ def compute_figures(start: date, end: date, basis: Basis | str = Basis.ACCRUAL,
     earlier_period = period.year_earlier()
     earlier = period_totals(earlier_period, scope, basis, load_treks(earlier_period, scope))
 
-    reported = reported_ids(period, scope)
+    reported = treks.reported_ids()
     hostings = _hostings(reported)
-    payees = _income_by_payee(basis, period, scope)
+    payees = _income_by_payee(basis, period, scope, reported)
     rows = _community_rows(period, scope, treks.reported, _communities_visited(treks.reported, hostings),
                            hostings, payees)
     porters, missing_uit = _porters(period, reported)

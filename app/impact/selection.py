@@ -1,8 +1,8 @@
 """What a report counts, as SQL conditions: the treks of a period in scope, the obligations not
 yet voided on a day, the payments that counted on a day, and income by basis.
 
-The figures of a period (`compute.py`) and the totals of the year before (`totals.py`) select
-through these, so the two read the ledger by the same rules.
+The figures of a period (`compute.py`) and its totals and those of the year before
+(`totals.py`) select through these, so they all read the ledger by the same rules.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Select, exists, or_, select, true
+from sqlalchemy import ColumnElement, exists, or_, select, true
 
 from app.clock import LIMA
 from app.extensions import db
@@ -107,12 +107,6 @@ def touching(scope: Scope) -> ColumnElement[bool]:
     )
 
 
-def reported_ids(period: Period, scope: Scope) -> Select:
-    """The ids of the treks a report counts: ending in the period, touching the scope, posted."""
-    return select(Departure.id).where(*ending_in(period), touching(scope),
-                                      Departure.posted_at.is_not(None))
-
-
 def live_on(as_of: date) -> ColumnElement[bool]:
     """Obligations not voided on or before `as_of`."""
     voided_on = select(JournalEntry.entry_date).where(JournalEntry.id == Obligation.void_entry_id)
@@ -127,14 +121,15 @@ def counted_on(as_of: date) -> tuple[ColumnElement[bool], ...]:
             or_(Payment.voided_at.is_(None), Payment.voided_at >= next_day))
 
 
-def income_lines(basis: Basis, period: Period, scope: Scope):
+def income_lines(basis: Basis, period: Period, scope: Scope, trek_ids: list[int]):
     """What the period paid (or owed) in scope, one row per obligation or payment allocation:
-    payee_kind, payee_id, community_id, service, amount, and its day (accrual: the trek's last
-    day; cash: the payment's date). A subquery to sum over."""
+    payee_kind, payee_id, community_id, service, amount, and its day. On accrual, the obligations
+    of the period's reported treks (`trek_ids`) dated by the trek's last day; on cash, payments
+    dated in the period, by their date. A subquery to sum over."""
     columns = (Obligation.payee_kind, Obligation.payee_id, Obligation.community_id, Obligation.service)
     if basis == Basis.ACCRUAL:
         lines = select(*columns, Obligation.amount.label("amount"), Obligation.trek_end_date.label("day")).where(
-            Obligation.departure_id.in_(reported_ids(period, scope)), live_on(period.end))
+            Obligation.departure_id.in_(trek_ids), live_on(period.end))
     else:
         lines = (
             select(*columns, PaymentAllocation.amount.label("amount"), Payment.payment_date.label("day"))

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import String, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.extensions import db
 from app.impact.figures import ZERO, CategoryIncome
@@ -50,6 +52,10 @@ class Treks:
 
     reported: list[Trek] = field(default_factory=list)
     unposted: list[Trek] = field(default_factory=list)
+
+    def reported_ids(self) -> list[int]:
+        """The ids of the departures reported on (to select their rows by)."""
+        return [trek.id for trek in self.reported]
 
 
 def load_treks(period: Period, scope: Scope) -> Treks:
@@ -113,24 +119,42 @@ class PeriodTotals:
     missing_rates: list[str]  # codes of departures with no exchange rate on their first day
 
 
-def income_by_month(basis: Basis, period: Period, scope: Scope) -> tuple[CategoryIncome, dict[date, Decimal]]:
+class month_of(FunctionElement):  # noqa: N801 (an SQL function, named like one)
+    """SQL: the `YYYY-MM` of a date. SQLite keeps dates as ISO text, so its first seven
+    characters (far cheaper there than strftime over a year of rows); PostgreSQL formats it."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(month_of)
+def _month_of(element, compiler, **kw) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element, compiler, **kw) -> str:
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
+
+
+def income_by_month(basis: Basis, period: Period, scope: Scope, trek_ids: list[int]
+                    ) -> tuple[CategoryIncome, dict[date, Decimal]]:
     """The period's income in scope by category, and by month (one grouped query)."""
-    lines = income_lines(basis, period, scope)
-    year, month = extract("year", lines.c.day), extract("month", lines.c.day)
+    lines = income_lines(basis, period, scope, trek_ids)
+    month = month_of(lines.c.day)
     by_category: dict[str, Decimal] = defaultdict(lambda: ZERO)
     by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
-    for year_number, month_number, service, amount in db.session.execute(
-            select(year, month, lines.c.service, func.sum(lines.c.amount))
-            .group_by(year, month, lines.c.service)):
+    for year_month, service, amount in db.session.execute(
+            select(month, lines.c.service, func.sum(lines.c.amount)).group_by(month, lines.c.service)):
         by_category[CATEGORY_OF_SERVICE[service]] += amount
-        by_month[date(int(year_number), int(month_number), 1)] += amount
+        by_month[date(int(year_month[:4]), int(year_month[5:7]), 1)] += amount
     return CategoryIncome(**by_category), by_month
 
 
 def period_totals(period: Period, scope: Scope, basis: Basis, treks: Treks) -> PeriodTotals:
     """The totals of the period's reported treks (`load_treks`) and of its income on `basis`."""
     departures = treks.reported
-    income, by_month = income_by_month(basis, period, scope)
+    income, by_month = income_by_month(basis, period, scope, treks.reported_ids())
     rates = RateBook(min((d.start_date for d in departures), default=period.end),
                      max((d.start_date for d in departures), default=period.end))
     price_usd, price_pen, rates_used, missing = ZERO, ZERO, [], []
