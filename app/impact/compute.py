@@ -55,9 +55,10 @@ from app.impact.selection import (
     counted_on,
     income_lines,
     live_on,
+    reported_ids,
     resolve_scope,
 )
-from app.impact.totals import PeriodTotals, Trek, load_treks, month_of, period_totals
+from app.impact.totals import PeriodTotals, Trek, load_treks, month_start, period_totals
 from app.ledger.models import AccountingPeriod, Obligation, ServiceKind
 from app.money import round_money
 from app.operations.models import (
@@ -196,27 +197,25 @@ def _headline(totals: PeriodTotals, scope: Scope, reported: list[int], hostings:
         workshop_participants=db.session.scalar(participants),
         staff_employed=employed,
         staff_person_days=person_days,
-        income=totals.income,
+        income=_categories(payees),
         trip_price_usd=totals.trip_price_usd,
         trip_price_pen=totals.trip_price_pen,
         community_share=totals.community_share,
     )
 
 
-def _owed_and_paid(period: Period, scope: Scope, reported: list[int]) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+def _owed_and_paid(period: Period, scope: Scope, reported: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
     """Per community in scope: what the ledger recorded for the period's treks (less voids by its
-    last day), and how much of that was paid by then."""
-    owed_obligations = (Obligation.departure_id.in_(reported), live_on(period.end),
-                        scope.covers(Obligation.community_id))
-    owed = dict(db.session.execute(
-        select(Obligation.community_id, func.sum(Obligation.amount))
-        .where(*owed_obligations).group_by(Obligation.community_id)).all())
-    paid = dict(db.session.execute(
-        select(Obligation.community_id, func.sum(PaymentAllocation.amount))
-        .join(Payment, Payment.id == PaymentAllocation.payment_id)
-        .join(Obligation, Obligation.id == PaymentAllocation.obligation_id)
-        .where(*owed_obligations, *counted_on(period.end)).group_by(Obligation.community_id)).all())
-    return owed, paid
+    last day), and how much of that was paid by then (each obligation's payments looked up by
+    its id, one query)."""
+    paid = (select(func.sum(PaymentAllocation.amount))
+            .join(Payment, Payment.id == PaymentAllocation.payment_id)
+            .where(PaymentAllocation.obligation_id == Obligation.id, *counted_on(period.end))
+            .scalar_subquery())
+    return {community_id: (owed, paid or ZERO) for community_id, owed, paid in db.session.execute(
+        select(Obligation.community_id, func.sum(Obligation.amount), func.sum(paid))
+        .where(Obligation.departure_id.in_(reported), live_on(period.end), scope.covers(Obligation.community_id))
+        .group_by(Obligation.community_id))}
 
 
 def _community_rows(period: Period, scope: Scope, treks: list[Trek], visited: dict[int, set[int]],
@@ -234,22 +233,21 @@ def _community_rows(period: Period, scope: Scope, treks: list[Trek], visited: di
     income_by: dict[int, list[Row]] = defaultdict(list)
     for payee in payees:
         income_by[payee.community_id].append(payee)
-    owed, paid = _owed_and_paid(period, scope, [trek.id for trek in treks])
+    owed_and_paid = _owed_and_paid(period, scope, [trek.id for trek in treks])
 
-    ids = {i for i in (*travellers, *nights, *income_by, *owed) if scope.includes(i)}
+    ids = {i for i in (*travellers, *nights, *income_by, *owed_and_paid) if scope.includes(i)}
     if scope.ids is not None:
         ids |= scope.ids
-    communities = db.session.execute(
-        select(Community.id, Community.slug, Community.name).where(Community.id.in_(ids))
-        .order_by(Community.name)).all()
-    return tuple(
-        CommunityFigures(
+    rows = []
+    for c in db.session.execute(select(Community.id, Community.slug, Community.name)
+                                .where(Community.id.in_(ids)).order_by(Community.name)):
+        owed, paid = owed_and_paid.get(c.id, (ZERO, ZERO))
+        rows.append(CommunityFigures(
             slug=c.slug, name=c.name, travellers=travellers[c.id], guest_nights=nights[c.id],
             families_hosted=len(families[c.id]), income=_categories(income_by[c.id]),
-            paid=paid.get(c.id, ZERO), outstanding=owed.get(c.id, ZERO) - paid.get(c.id, ZERO),
-        )
-        for c in communities
-    )
+            paid=paid, outstanding=owed - paid,
+        ))
+    return tuple(rows)
 
 
 def _fairness(period: Period, rows: tuple[CommunityFigures, ...], hostings: list[Hosting],
@@ -331,7 +329,7 @@ def _porters(period: Period, reported: list[int]) -> tuple[PorterWelfare, list[s
     (payments that counted by the period's last day; the database keeps the running total)."""
     wage = (Obligation.departure_id.in_(reported), live_on(period.end),
             Obligation.service == ServiceKind.PORTER_DAY)
-    month = month_of(Departure.end_date)
+    month = month_start(Departure.end_date)
     by_rate = db.session.execute(
         select(month, Obligation.unit_rate, func.sum(Obligation.quantity), func.sum(Obligation.amount))
         .join(Departure, Departure.id == Obligation.departure_id)
@@ -358,7 +356,7 @@ def _porters(period: Period, reported: list[int]) -> tuple[PorterWelfare, list[s
         else:
             delays += [(paid_on - trek_end).days] * count
 
-    years = sorted({int(year_month[:4]) for year_month, *_ in by_rate})
+    years = sorted({month.year for month, *_ in by_rate})
     uit = dict(db.session.execute(select(UitValue.year, UitValue.amount).where(UitValue.year.in_(years))).all())
     floors = {year: round_money(uit[year] * WAGE_FLOOR_SHARE_OF_UIT) if year in uit else None for year in years}
     missing_uit = [str(year) for year, floor in floors.items() if floor is None]
@@ -370,8 +368,8 @@ def _porters(period: Period, reported: list[int]) -> tuple[PorterWelfare, list[s
         applicable = [kg for since, kg in limits if since <= day]
         return applicable[-1] if applicable else DEFAULT_LOAD_LIMIT_KG
 
-    def below_floor(year_month: str, rate: Decimal) -> bool:
-        floor = floors[int(year_month[:4])]
+    def below_floor(month: date, rate: Decimal) -> bool:
+        floor = floors[month.year]
         return floor is not None and rate < floor
 
     porter_days = (StaffAssignment.departure_id.in_(reported), StaffAssignment.role == StaffRole.PORTER,
@@ -392,7 +390,7 @@ def _porters(period: Period, reported: list[int]) -> tuple[PorterWelfare, list[s
         lowest_wage=min((rate for _, rate, _, _ in by_rate), default=None),
         average_wage=round_money(sum((paid for *_, paid in by_rate), ZERO) / person_days) if person_days else None,
         floors=tuple(WageFloor(year, uit.get(year), floors[year]) for year in years),
-        days_below_floor=sum(days for year_month, rate, days, _ in by_rate if below_floor(year_month, rate)),
+        days_below_floor=sum(days for month, rate, days, _ in by_rate if below_floor(month, rate)),
         load_limits_kg=tuple(sorted({kg for _, _, kg in weighed})),
         days_weighed=days_weighed, days_within_load=days_within,
         within_load_share=ratio(days_within, days_weighed),
@@ -447,9 +445,9 @@ def compute_figures(start: date, end: date, basis: Basis | str = Basis.ACCRUAL,
         raise ImpactError(f"unknown basis: {basis!r} (accrual or cash)", field="basis") from exc
     scope = resolve_scope(community_slugs)
     treks = load_treks(period, scope)
-    totals = period_totals(period, scope, basis, treks)
+    totals = period_totals(period, scope, basis, treks.reported_ids())
     earlier_period = period.year_earlier()
-    earlier = period_totals(earlier_period, scope, basis, load_treks(earlier_period, scope))
+    earlier = period_totals(earlier_period, scope, basis, reported_ids(earlier_period, scope))
 
     reported = treks.reported_ids()
     hostings = _hostings(reported)
@@ -461,8 +459,9 @@ def compute_figures(start: date, end: date, basis: Basis | str = Basis.ACCRUAL,
     warnings = []
     if treks.unposted:
         warnings.append(ReportWarning("unposted_departures", tuple(d.code for d in treks.unposted)))
-    if totals.missing_rates:
-        warnings.append(ReportWarning("missing_exchange_rate", tuple(totals.missing_rates)))
+    missing_rates = tuple(trek.code for trek in treks.reported if not trek.has_rate)
+    if missing_rates:
+        warnings.append(ReportWarning("missing_exchange_rate", missing_rates))
     if missing_uit:
         warnings.append(ReportWarning("missing_uit", tuple(missing_uit)))
     still_open = open_months(period)
@@ -478,14 +477,13 @@ def compute_figures(start: date, end: date, basis: Basis | str = Basis.ACCRUAL,
         previous=Comparison(
             period_from=earlier_period.start, period_to=earlier_period.end,
             departures=earlier.departures, travellers=earlier.travellers,
-            guest_nights=earlier.guest_nights, paid_total=earlier.income.total,
+            guest_nights=earlier.guest_nights, paid_total=earlier.paid_total,
             community_share=earlier.community_share,
         ),
         methodology=Methodology(
             basis=basis.value, as_of=period.end,
-            exchange_rate_min=min(totals.rates_used, default=None),
-            exchange_rate_max=max(totals.rates_used, default=None),
-            exchange_rate_days=len(set(totals.rates_used)),
+            exchange_rate_min=totals.exchange_rate_min, exchange_rate_max=totals.exchange_rate_max,
+            exchange_rate_days=totals.exchange_rates,
             departures_excluded=len(treks.unposted),
         ),
         warnings=tuple(warnings),

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlalchemy import ColumnElement, Select, exists, or_, select, true
 
 from app.clock import LIMA
 from app.extensions import db
@@ -40,6 +40,7 @@ CATEGORY_OF_SERVICE = {
     ServiceKind.VISITOR_FEE: "fees",
     ServiceKind.HOT_SPRINGS: "fees",
 }
+FEE_SERVICES = sorted(service for service, category in CATEGORY_OF_SERVICE.items() if category == "fees")
 
 
 class ImpactError(ValueError):
@@ -107,6 +108,16 @@ def touching(scope: Scope) -> ColumnElement[bool]:
     )
 
 
+def reported(period: Period, scope: Scope) -> tuple[ColumnElement[bool], ...]:
+    """The departures a report counts: ending in the period, touching the scope, posted."""
+    return (*ending_in(period), touching(scope), Departure.posted_at.is_not(None))
+
+
+def reported_ids(period: Period, scope: Scope) -> Select:
+    """SQL: the ids of the departures a report counts."""
+    return select(Departure.id).where(*reported(period, scope))
+
+
 def live_on(as_of: date) -> ColumnElement[bool]:
     """Obligations not voided on or before `as_of`."""
     voided_on = select(JournalEntry.entry_date).where(JournalEntry.id == Obligation.void_entry_id)
@@ -121,11 +132,11 @@ def counted_on(as_of: date) -> tuple[ColumnElement[bool], ...]:
             or_(Payment.voided_at.is_(None), Payment.voided_at >= next_day))
 
 
-def income_lines(basis: Basis, period: Period, scope: Scope, trek_ids: list[int]):
+def income_lines(basis: Basis, period: Period, scope: Scope, trek_ids: list[int] | Select):
     """What the period paid (or owed) in scope, one row per obligation or payment allocation:
     payee_kind, payee_id, community_id, service, amount, and its day. On accrual, the obligations
-    of the period's reported treks (`trek_ids`) dated by the trek's last day; on cash, payments
-    dated in the period, by their date. A subquery to sum over."""
+    of the period's reported treks (`trek_ids`: their ids, or `reported_ids`) dated by the trek's
+    last day; on cash, payments dated in the period, by their date. A subquery to sum over."""
     columns = (Obligation.payee_kind, Obligation.payee_id, Obligation.community_id, Obligation.service)
     if basis == Basis.ACCRUAL:
         lines = select(*columns, Obligation.amount.label("amount"), Obligation.trek_end_date.label("day")).where(

@@ -1,49 +1,122 @@
-"""A period's totals: its treks, travellers, guest-nights, income by category and month, and
+"""A period's totals: its treks, travellers, guest-nights, income (in all and by month), and
 how much of the trip price stayed in the valley.
 
 The report's headline and its comparison with the same dates a year earlier are both these
-totals, summed by the database (whole céntimos), so a year of thousands of obligations costs a
-handful of grouped rows and the same queries whatever the data holds.
+totals, summed by the database in whole céntimos: a year of hundreds of treks and thousands of
+obligations is two queries and a few rows, whatever the data holds. `load_treks` reads the
+period's own treks one by one, for the figures that need them (trend, communities, warnings).
 """
 
 from __future__ import annotations
 
-import bisect
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import String, func, select
+from sqlalchemy import BigInteger, Date, Select, case, distinct, func, select, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.extensions import db
-from app.impact.figures import ZERO, CategoryIncome
+from app.impact.figures import ZERO
 from app.impact.measures import ratio
 from app.impact.models import Basis
 from app.impact.periods import Period
-from app.impact.selection import CATEGORY_OF_SERVICE, Scope, ending_in, income_lines, touching
+from app.impact.selection import (
+    FEE_SERVICES,
+    Scope,
+    ending_in,
+    income_lines,
+    touching,
+)
 from app.ledger.models import ExchangeRate
 from app.ledger.rates import EXCHANGE_RATE_VALID_DAYS
-from app.money import round_money
+from app.money import from_centimos
 from app.operations.models import Departure, HomestayAllocation, Traveller
 from app.registries.models import HomestayFamily
+
+# --- SQL pieces ----------------------------------------------------------------------------------
+
+
+class month_start(FunctionElement):  # noqa: N801 (an SQL function, named like one)
+    """SQL: the first day of a date's month, to group by (each engine's cheapest way)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(month_start)
+def _month_start(element, compiler, **kw) -> str:
+    return f"CAST(date_trunc('month', CAST({compiler.process(element.clauses, **kw)} AS TIMESTAMP)) AS DATE)"
+
+
+@compiles(month_start, "sqlite")
+def _month_start_sqlite(element, compiler, **kw) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+
+
+class rate_window_start(FunctionElement):  # noqa: N801 (an SQL function, named like one)
+    """SQL: EXCHANGE_RATE_VALID_DAYS days before a date: a rate dated on or before that day is
+    no longer in force."""
+
+    inherit_cache = True
+
+
+@compiles(rate_window_start)
+def _rate_window_start(element, compiler, **kw) -> str:
+    return f"({compiler.process(element.clauses, **kw)} - {int(EXCHANGE_RATE_VALID_DAYS)})"
+
+
+@compiles(rate_window_start, "sqlite")
+def _rate_window_start_sqlite(element, compiler, **kw) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, '-{int(EXCHANGE_RATE_VALID_DAYS)} days')"
+
+
+def _travellers():
+    """Per departure: travellers booked (every one of them paid)."""
+    return select(func.count(Traveller.id)).where(Traveller.departure_id == Departure.id).scalar_subquery()
+
+
+def _walkers():
+    """Per departure: travellers who walked."""
+    return (select(func.count(Traveller.id))
+            .where(Traveller.departure_id == Departure.id, Traveller.walked.is_(True)).scalar_subquery())
+
+
+def _guest_nights(scope: Scope):
+    """Per departure: guests families of the scope actually hosted, night by night (every
+    family belongs to a community, so with no scope there is no family to look up)."""
+    nights = (select(func.coalesce(func.sum(HomestayAllocation.guests_actual), 0))
+              .where(HomestayAllocation.departure_id == Departure.id))
+    if scope.ids is not None:
+        nights = (nights.join(HomestayFamily, HomestayFamily.id == HomestayAllocation.family_id)
+                  .where(scope.covers(HomestayFamily.community_id)))
+    return nights.scalar_subquery()
+
+
+def _rate_on_first_day():
+    """Per departure: the USD→PEN rate in force on its first day (the latest dated on or before
+    it, if recent enough, as the ledger rules), or NULL."""
+    return (select(ExchangeRate.usd_to_pen)
+            .where(ExchangeRate.rate_date <= Departure.start_date,
+                   ExchangeRate.rate_date > rate_window_start(Departure.start_date))
+            .order_by(ExchangeRate.rate_date.desc()).limit(1).scalar_subquery())
+
+
+# --- The period's treks, one by one --------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Trek:
-    """A completed departure as a report counts it (a plain row: a year is hundreds of them)."""
+    """A completed departure as the figures see it (a plain row)."""
 
     id: int
     code: str
-    start_date: date
     end_date: date
     route_id: int
-    price_per_traveller_usd: Decimal
-    travellers: int  # booked: every one of them paid
-    walkers: int  # those who walked
+    walkers: int  # travellers who walked
     guest_nights: int  # in homestays of the scope
+    has_rate: bool  # a USD→PEN rate was in force on its first day
 
 
 @dataclass
@@ -60,18 +133,10 @@ class Treks:
 
 def load_treks(period: Period, scope: Scope) -> Treks:
     """Completed departures ending in the period and touching the scope, posted or not, by
-    their last day: one query, travellers and guest-nights counted by the database."""
-    travellers = select(func.count(Traveller.id)).where(Traveller.departure_id == Departure.id)
-    guest_nights = (
-        select(func.coalesce(func.sum(HomestayAllocation.guests_actual), 0))
-        .join(HomestayFamily, HomestayFamily.id == HomestayAllocation.family_id)
-        .where(HomestayAllocation.departure_id == Departure.id, scope.covers(HomestayFamily.community_id))
-    )
+    their last day (one query)."""
     rows = db.session.execute(
-        select(Departure.id, Departure.code, Departure.start_date, Departure.end_date, Departure.route_id,
-               Departure.price_per_traveller_usd, travellers.scalar_subquery(),
-               travellers.where(Traveller.walked.is_(True)).scalar_subquery(),
-               guest_nights.scalar_subquery(), Departure.posted_at.is_not(None))
+        select(Departure.id, Departure.code, Departure.end_date, Departure.route_id, _walkers(),
+               _guest_nights(scope), _rate_on_first_day().is_not(None), Departure.posted_at.is_not(None))
         .where(*ending_in(period), touching(scope))
         .order_by(Departure.end_date, Departure.code)
     ).all()
@@ -81,26 +146,7 @@ def load_treks(period: Period, scope: Scope) -> Treks:
     return treks
 
 
-class RateBook:
-    """USD→PEN rates: the latest dated on or before a day, if recent enough (as the ledger rules)."""
-
-    def __init__(self, since: date, until: date) -> None:
-        """The rates that can be in force from `since` to `until` (one query)."""
-        rows = db.session.execute(
-            select(ExchangeRate.rate_date, ExchangeRate.usd_to_pen)
-            .where(ExchangeRate.rate_date > since - timedelta(days=EXCHANGE_RATE_VALID_DAYS),
-                   ExchangeRate.rate_date <= until)
-            .order_by(ExchangeRate.rate_date)
-        ).all()
-        self.days = [row[0] for row in rows]
-        self.rates = [row[1] for row in rows]
-
-    def on(self, day: date) -> Decimal | None:
-        """The rate in force on `day`, or None."""
-        index = bisect.bisect_right(self.days, day) - 1
-        if index < 0 or self.days[index] <= day - timedelta(days=EXCHANGE_RATE_VALID_DAYS):
-            return None
-        return self.rates[index]
+# --- Totals ----------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -110,69 +156,67 @@ class PeriodTotals:
     departures: int
     travellers: int  # who walked
     guest_nights: int
-    income: CategoryIncome
+    paid_total: Decimal  # income in scope (what CategoryIncome.total sums)
     paid_by_month: dict[date, Decimal]  # income by the first day of its month
     trip_price_usd: Decimal
-    trip_price_pen: Decimal
-    community_share: Decimal | None  # income.to_members / trip_price_pen; None if a rate is missing
-    rates_used: list[Decimal]
-    missing_rates: list[str]  # codes of departures with no exchange rate on their first day
+    trip_price_pen: Decimal  # of the departures with a rate, each rounded to the céntimo
+    community_share: Decimal | None  # income less fees / trip_price_pen; None if a rate is missing
+    exchange_rate_min: Decimal | None
+    exchange_rate_max: Decimal | None
+    exchange_rates: int  # how many different rates were used
 
 
-class month_of(FunctionElement):  # noqa: N801 (an SQL function, named like one)
-    """SQL: the `YYYY-MM` of a date. SQLite keeps dates as ISO text, so its first seven
-    characters (far cheaper there than strftime over a year of rows); PostgreSQL formats it."""
+@dataclass(frozen=True)
+class MonthIncome:
+    """A month's income in scope, and the part of it that was community fees."""
 
-    type = String()
-    inherit_cache = True
-
-
-@compiles(month_of)
-def _month_of(element, compiler, **kw) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+    total: Decimal
+    fees: Decimal
 
 
-@compiles(month_of, "sqlite")
-def _month_of_sqlite(element, compiler, **kw) -> str:
-    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
-
-
-def income_by_month(basis: Basis, period: Period, scope: Scope, trek_ids: list[int]
-                    ) -> tuple[CategoryIncome, dict[date, Decimal]]:
-    """The period's income in scope by category, and by month (one grouped query)."""
+def income_by_month(basis: Basis, period: Period, scope: Scope, trek_ids: list[int] | Select
+                    ) -> dict[date, MonthIncome]:
+    """The period's income in scope by month (one query grouped by month alone: a year of
+    obligations sorted by a short key)."""
     lines = income_lines(basis, period, scope, trek_ids)
-    month = month_of(lines.c.day)
-    by_category: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
-    for year_month, service, amount in db.session.execute(
-            select(month, lines.c.service, func.sum(lines.c.amount)).group_by(month, lines.c.service)):
-        by_category[CATEGORY_OF_SERVICE[service]] += amount
-        by_month[date(int(year_month[:4]), int(year_month[5:7]), 1)] += amount
-    return CategoryIncome(**by_category), by_month
+    month = month_start(lines.c.day)
+    fees = case((lines.c.service.in_(FEE_SERVICES), lines.c.amount))
+    return {first_day: MonthIncome(total, fee or ZERO) for first_day, total, fee in db.session.execute(
+        select(month, func.sum(lines.c.amount), func.sum(fees)).group_by(month))}
 
 
-def period_totals(period: Period, scope: Scope, basis: Basis, treks: Treks) -> PeriodTotals:
-    """The totals of the period's reported treks (`load_treks`) and of its income on `basis`."""
-    departures = treks.reported
-    income, by_month = income_by_month(basis, period, scope, treks.reported_ids())
-    rates = RateBook(min((d.start_date for d in departures), default=period.end),
-                     max((d.start_date for d in departures), default=period.end))
-    price_usd, price_pen, rates_used, missing = ZERO, ZERO, [], []
-    for departure in departures:
-        usd = departure.price_per_traveller_usd * departure.travellers
-        rate = rates.on(departure.start_date)
-        price_usd += usd
-        if rate is None:
-            missing.append(departure.code)
-        else:
-            rates_used.append(rate)
-            price_pen += round_money(usd * rate)
+def period_totals(period: Period, scope: Scope, basis: Basis, trek_ids: list[int] | Select) -> PeriodTotals:
+    """The totals of the period's reported treks (`trek_ids`: their ids, or `reported_ids`)
+    and of its income on `basis` (two queries).
+
+    The trip price in soles is each departure's price x travellers at the rate in force on its
+    first day, rounded half up to the céntimo: in whole céntimos and ten-thousandths of a sol,
+    (usd_cents x rate + 5000) // 10000, exact, as prices and rates are never negative.
+    """
+    treks = (
+        select(type_coerce(Departure.price_per_traveller_usd, BigInteger).label("price"),
+               _travellers().label("travellers"), _walkers().label("walkers"),
+               _guest_nights(scope).label("guest_nights"), _rate_on_first_day().label("rate"))
+        .where(Departure.id.in_(trek_ids))
+        # Each trek's counts and rate once: flattened into the sums, they would be run again
+        # for every sum that reads them (SQLite 3.35+ and PostgreSQL 12+ know MATERIALIZED).
+        .cte("treks").prefix_with("MATERIALIZED"))
+    usd_cents = treks.c.price * treks.c.travellers
+    pen_cents = (usd_cents * type_coerce(treks.c.rate, BigInteger) + 5000) // 10000
+    (departures, walkers, guest_nights, usd, pen, missing, rate_min, rate_max, rates) = db.session.execute(
+        select(func.count(), func.sum(treks.c.walkers), func.sum(treks.c.guest_nights), func.sum(usd_cents),
+               func.sum(pen_cents), func.count() - func.count(treks.c.rate), func.min(treks.c.rate),
+               func.max(treks.c.rate), func.count(distinct(treks.c.rate)))
+    ).one()
+    by_month = income_by_month(basis, period, scope, trek_ids)
+    paid = sum((month.total for month in by_month.values()), ZERO)
+    to_members = paid - sum((month.fees for month in by_month.values()), ZERO)
+    price_pen = from_centimos(pen or 0)
     return PeriodTotals(
-        departures=len(departures),
-        travellers=sum(d.walkers for d in departures),
-        guest_nights=sum(d.guest_nights for d in departures),
-        income=income, paid_by_month=by_month,
-        trip_price_usd=price_usd, trip_price_pen=price_pen,
-        community_share=None if missing else ratio(income.to_members, price_pen),
-        rates_used=rates_used, missing_rates=missing,
+        departures=departures, travellers=int(walkers or 0), guest_nights=int(guest_nights or 0),
+        paid_total=paid,
+        paid_by_month={month: income.total for month, income in by_month.items()},
+        trip_price_usd=from_centimos(usd or 0), trip_price_pen=price_pen,
+        community_share=None if missing else ratio(to_members, price_pen),
+        exchange_rate_min=rate_min, exchange_rate_max=rate_max, exchange_rates=rates,
     )
