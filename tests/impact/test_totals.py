@@ -10,8 +10,9 @@ The hand-built season of conftest.py, plus earlier years with what makes "as at"
   Juana paid S/ 120 on 2 June, voided at 22:00 on 30 June Lima time (1 July in UTC), paid again
   on 2 July. No exchange rate within 31 days of 20 May 2025.
 - June 2025: D0 (conftest) paid S/ 50 of Mariano's S/ 120 on 20 June; D6 completed, not posted.
-- August 2025: D5 on a route through Choquecancha only (2 walked, Rosa 2 guests), rate 3.68;
-  its posting reversed on 20 August 2025, which voids all its obligations.
+- August 2025: D5 on a route through Choquecancha only (US$ 400.04 x 2 walked, Rosa 2 guests),
+  at 3.6875: S/ 2,950.295, a half céntimo to round up. Its posting reversed on 20 August 2025,
+  which voids all its obligations.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def years(app, build, ops, season, db_session):
         s, accountant = season, season.accountant.id
         route = s.d1.route
         db_session.add_all([ExchangeRate(rate_date=date(2024, 6, 1), usd_to_pen=D("3.80")),
-                            ExchangeRate(rate_date=date(2025, 8, 1), usd_to_pen=D("3.68"))])
+                            ExchangeRate(rate_date=date(2025, 8, 1), usd_to_pen=D("3.6875"))])
 
         da = _trek(ops, route, date(2024, 6, 10), "450.00", [True, True], code="LAR-2024-06-10-A")
         ops.allocation(da, s.mariano, date(2024, 6, 10), guests=1, guests_actual=1)
@@ -97,7 +98,7 @@ def years(app, build, ops, season, db_session):
         d6 = _trek(ops, route, date(2025, 6, 25), "500.00", [True], code="LAR-2025-06-25-A")
         ops.allocation(d6, s.hilaria, date(2025, 6, 25), guests=1, guests_actual=1)
         choquecancha_only = ops.route(nights=[(NightKind.HOMESTAY, s.choquecancha), (NightKind.NONE, None)])
-        d5 = _trek(ops, choquecancha_only, date(2025, 8, 5), "400.00", [True, True], code="LAR-2025-08-05-A")
+        d5 = _trek(ops, choquecancha_only, date(2025, 8, 5), "400.04", [True, True], code="LAR-2025-08-05-A")
         ops.allocation(d5, s.rosa, date(2025, 8, 5), guests=2, guests_actual=2)
         for departure in (da, d4, d5):
             post_departure(departure, accountant)
@@ -187,12 +188,19 @@ class Ledger:
         recent = [rate for rate_day, rate in self.rates if rate_day <= day and (day - rate_day).days < 31]
         return recent[-1] if recent else None
 
+    def trip_price(self, period: Period, scope) -> tuple[D, D]:
+        """US dollars, and soles at each trek's rate (each rounded half up to the céntimo)."""
+        treks = self.treks(period, scope)
+        usd = [d.price_per_traveller_usd * len(d.travellers) for d in treks]
+        rates = [self.rate_on(d.start_date) for d in treks]
+        return sum(usd, D("0.00")), sum((round_money(amount * rate) for amount, rate in zip(usd, rates, strict=True)
+                                         if rate is not None), D("0.00"))
+
     def comparison(self, period: Period, basis: str, scope) -> Comparison:
         treks = self.treks(period, scope)
         lines = self.lines(period, basis, scope)
         rates = [self.rate_on(d.start_date) for d in treks]
-        price = sum((round_money(d.price_per_traveller_usd * len(d.travellers) * rate)
-                     for d, rate in zip(treks, rates, strict=True) if rate is not None), D("0.00"))
+        _, price = self.trip_price(period, scope)
         members = sum((line.amount for line in lines if line.obligation.service not in FEES), D("0.00"))
         return Comparison(
             period_from=period.start, period_to=period.end, departures=len(treks),
@@ -254,6 +262,7 @@ def test_the_year_before_and_the_headline_match_the_ledger_summed_by_hand(years,
         h, now = figures.headline, ledger.comparison(period, basis, scope)
         assert (h.departures, h.travellers, h.guest_nights, h.income.total, h.community_share) == (
             now.departures, now.travellers, now.guest_nights, now.paid_total, now.community_share), (start, end)
+        assert (h.trip_price_usd, h.trip_price_pen) == ledger.trip_price(period, scope), (start, end)
         assert [m.paid_total for m in figures.trend] == ledger.paid_by_month(period, basis, scope)
         assert [m.paid_year_earlier for m in figures.trend] == ledger.paid_by_month(
             period.year_earlier(), basis, scope), (start, end)
@@ -289,6 +298,11 @@ def test_a_voided_obligation_counts_until_the_day_it_was_voided(years):
     year = compute_figures(date(2026, 1, 1), date(2026, 12, 31)).previous
     # D0 (120 + 40) and D4 (730 - 60 - 20); D5 counts as a trek, its obligations reversed in August.
     assert (year.departures, year.travellers, year.paid_total) == (3, 6, D("810.00"))
+
+
+def test_the_trip_price_in_soles_rounds_each_trek_half_up_to_the_centimo(years):
+    h = compute_figures(date(2025, 8, 1), date(2025, 8, 31)).headline
+    assert (h.trip_price_usd, h.trip_price_pen) == (D("800.08"), D("2950.30"))  # 2,950.295 at 3.6875
 
 
 def test_cash_counts_a_payment_until_its_void_on_lima_time(years):
