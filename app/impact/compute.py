@@ -55,7 +55,6 @@ from app.impact.selection import (
     counted_on,
     income_lines,
     live_on,
-    reported_ids,
     resolve_scope,
 )
 from app.impact.totals import PeriodTotals, Trek, load_treks, month_start, period_totals
@@ -447,7 +446,7 @@ def compute_figures(start: date, end: date, basis: Basis | str = Basis.ACCRUAL,
     treks = load_treks(period, scope)
     totals = period_totals(period, scope, basis, treks.reported_ids())
     earlier_period = period.year_earlier()
-    earlier = period_totals(earlier_period, scope, basis, reported_ids(earlier_period, scope))
+    earlier = period_totals(earlier_period, scope, basis)
 
     reported = treks.reported_ids()
     hostings = _hostings(reported)

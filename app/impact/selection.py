@@ -113,11 +113,6 @@ def reported(period: Period, scope: Scope) -> tuple[ColumnElement[bool], ...]:
     return (*ending_in(period), touching(scope), Departure.posted_at.is_not(None))
 
 
-def reported_ids(period: Period, scope: Scope) -> Select:
-    """SQL: the ids of the departures a report counts."""
-    return select(Departure.id).where(*reported(period, scope))
-
-
 def live_on(as_of: date) -> ColumnElement[bool]:
     """Obligations not voided on or before `as_of`."""
     voided_on = select(JournalEntry.entry_date).where(JournalEntry.id == Obligation.void_entry_id)
@@ -135,7 +130,7 @@ def counted_on(as_of: date) -> tuple[ColumnElement[bool], ...]:
 def income_lines(basis: Basis, period: Period, scope: Scope, trek_ids: list[int] | Select):
     """What the period paid (or owed) in scope, one row per obligation or payment allocation:
     payee_kind, payee_id, community_id, service, amount, and its day. On accrual, the obligations
-    of the period's reported treks (`trek_ids`: their ids, or `reported_ids`) dated by the trek's
+    of the period's reported treks (`trek_ids`: their ids, or a select of them) dated by the trek's
     last day; on cash, payments dated in the period, by their date. A subquery to sum over."""
     columns = (Obligation.payee_kind, Obligation.payee_id, Obligation.community_id, Obligation.service)
     if basis == Basis.ACCRUAL:

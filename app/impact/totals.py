@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, Select, case, distinct, func, select, type_coerce
+from sqlalchemy import BigInteger, Date, distinct, func, select, true, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -27,6 +27,7 @@ from app.impact.selection import (
     Scope,
     ending_in,
     income_lines,
+    reported,
     touching,
 )
 from app.ledger.models import ExchangeRate
@@ -166,57 +167,51 @@ class PeriodTotals:
     exchange_rates: int  # how many different rates were used
 
 
-@dataclass(frozen=True)
-class MonthIncome:
-    """A month's income in scope, and the part of it that was community fees."""
+def period_totals(period: Period, scope: Scope, basis: Basis, trek_ids: list[int] | None = None) -> PeriodTotals:
+    """The totals of the period's reported treks and of its income on `basis`, in one query.
+    `trek_ids` are those treks when already loaded (`load_treks`); else the database finds them.
 
-    total: Decimal
-    fees: Decimal
-
-
-def income_by_month(basis: Basis, period: Period, scope: Scope, trek_ids: list[int] | Select
-                    ) -> dict[date, MonthIncome]:
-    """The period's income in scope by month (one query grouped by month alone: a year of
-    obligations sorted by a short key)."""
-    lines = income_lines(basis, period, scope, trek_ids)
-    month = month_start(lines.c.day)
-    fees = case((lines.c.service.in_(FEE_SERVICES), lines.c.amount))
-    return {first_day: MonthIncome(total, fee or ZERO) for first_day, total, fee in db.session.execute(
-        select(month, func.sum(lines.c.amount), func.sum(fees)).group_by(month))}
-
-
-def period_totals(period: Period, scope: Scope, basis: Basis, trek_ids: list[int] | Select) -> PeriodTotals:
-    """The totals of the period's reported treks (`trek_ids`: their ids, or `reported_ids`)
-    and of its income on `basis` (two queries).
+    The treks are read once into a materialized CTE (their counts and rate, each computed
+    once: flattened into the sums, they would be run again for every sum that reads them;
+    SQLite 3.35+ and PostgreSQL 12+ know MATERIALIZED). The income is grouped by month alone.
+    One row per month of income (or one row if none), each carrying the treks' sums.
 
     The trip price in soles is each departure's price x travellers at the rate in force on its
     first day, rounded half up to the céntimo: in whole céntimos and ten-thousandths of a sol,
     (usd_cents x rate + 5000) // 10000, exact, as prices and rates are never negative.
     """
     treks = (
-        select(type_coerce(Departure.price_per_traveller_usd, BigInteger).label("price"),
+        select(Departure.id, type_coerce(Departure.price_per_traveller_usd, BigInteger).label("price"),
                _travellers().label("travellers"), _walkers().label("walkers"),
                _guest_nights(scope).label("guest_nights"), _rate_on_first_day().label("rate"))
-        .where(Departure.id.in_(trek_ids))
-        # Each trek's counts and rate once: flattened into the sums, they would be run again
-        # for every sum that reads them (SQLite 3.35+ and PostgreSQL 12+ know MATERIALIZED).
+        .where(*(reported(period, scope) if trek_ids is None else (Departure.id.in_(trek_ids),)))
         .cte("treks").prefix_with("MATERIALIZED"))
     usd_cents = treks.c.price * treks.c.travellers
     pen_cents = (usd_cents * type_coerce(treks.c.rate, BigInteger) + 5000) // 10000
-    (departures, walkers, guest_nights, usd, pen, missing, rate_min, rate_max, rates) = db.session.execute(
-        select(func.count(), func.sum(treks.c.walkers), func.sum(treks.c.guest_nights), func.sum(usd_cents),
-               func.sum(pen_cents), func.count() - func.count(treks.c.rate), func.min(treks.c.rate),
-               func.max(treks.c.rate), func.count(distinct(treks.c.rate)))
-    ).one()
-    by_month = income_by_month(basis, period, scope, trek_ids)
-    paid = sum((month.total for month in by_month.values()), ZERO)
-    to_members = paid - sum((month.fees for month in by_month.values()), ZERO)
-    price_pen = from_centimos(pen or 0)
+    sums = select(
+        func.count().label("departures"), func.sum(treks.c.walkers).label("walkers"),
+        func.sum(treks.c.guest_nights).label("guest_nights"), func.sum(usd_cents).label("usd"),
+        func.sum(pen_cents).label("pen"), (func.count() - func.count(treks.c.rate)).label("missing"),
+        func.min(treks.c.rate).label("rate_min"), func.max(treks.c.rate).label("rate_max"),
+        func.count(distinct(treks.c.rate)).label("rates"),
+    ).subquery("sums")
+    lines = income_lines(basis, period, scope, select(treks.c.id))
+    month = month_start(lines.c.day)
+    months = (select(month.label("month"), func.sum(lines.c.amount).label("total"),
+                     func.sum(lines.c.amount).filter(lines.c.service.in_(FEE_SERVICES)).label("fees"))
+              .group_by(month).subquery("months"))
+    rows = db.session.execute(
+        select(sums, months.c.month, months.c.total, months.c.fees).outerjoin(months, true())).all()
+
+    first = rows[0]
+    paid_by_month = {row.month: row.total for row in rows if row.month is not None}
+    paid = sum(paid_by_month.values(), ZERO)
+    to_members = paid - sum((row.fees for row in rows if row.fees is not None), ZERO)
+    price_pen = from_centimos(first.pen or 0)
     return PeriodTotals(
-        departures=departures, travellers=int(walkers or 0), guest_nights=int(guest_nights or 0),
-        paid_total=paid,
-        paid_by_month={month: income.total for month, income in by_month.items()},
-        trip_price_usd=from_centimos(usd or 0), trip_price_pen=price_pen,
-        community_share=None if missing else ratio(to_members, price_pen),
-        exchange_rate_min=rate_min, exchange_rate_max=rate_max, exchange_rates=rates,
+        departures=first.departures, travellers=int(first.walkers or 0),
+        guest_nights=int(first.guest_nights or 0), paid_total=paid, paid_by_month=paid_by_month,
+        trip_price_usd=from_centimos(first.usd or 0), trip_price_pen=price_pen,
+        community_share=None if first.missing else ratio(to_members, price_pen),
+        exchange_rate_min=first.rate_min, exchange_rate_max=first.rate_max, exchange_rates=first.rates,
     )
