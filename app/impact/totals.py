@@ -3,7 +3,7 @@ how much of the trip price stayed in the valley.
 
 The report's headline and its comparison with the same dates a year earlier are both these
 totals, summed by the database in whole céntimos: a year of hundreds of treks and thousands of
-obligations is two queries and a few rows, whatever the data holds. `load_treks` reads the
+obligations is one query and a dozen rows, whatever the data holds. `load_treks` reads the
 period's own treks one by one, for the figures that need them (trend, communities, warnings).
 """
 
