@@ -10,19 +10,22 @@ in the period, by the obligations they settle. Counts (travellers, guest-nights,
 always come from what actually happened on the treks. "As at" figures (paid, outstanding, days
 to pay porters) use payments dated on or before the period's last day, so computing a closed
 period again gives the same figures.
+
+The totals (`totals.py`) give the headline's sums and the comparison with the year before;
+this module adds the detail: per community, fairness, women, porters and the monthly trend. The
+database sums and groups (rules in `selection.py`); the queries are the same whatever the period
+holds, empty or ten years on.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import Row, distinct, func, select, text, union
 
 from app.clock import to_lima
 from app.extensions import db
@@ -45,18 +48,25 @@ from app.impact.figures import (
 from app.impact.measures import gini, median, ratio
 from app.impact.models import Basis
 from app.impact.periods import Period
-from app.ledger.models import AccountingPeriod, ExchangeRate, JournalEntry, Obligation, ServiceKind
-from app.ledger.rates import EXCHANGE_RATE_VALID_DAYS
+from app.impact.selection import (
+    CATEGORY_OF_SERVICE,
+    ImpactError,
+    Scope,
+    counted_on,
+    income_lines,
+    live_on,
+    resolve_scope,
+)
+from app.impact.totals import PeriodTotals, Trek, load_treks, month_start, period_totals
+from app.ledger.models import AccountingPeriod, Obligation, ServiceKind
 from app.money import round_money
 from app.operations.models import (
     Departure,
-    DepartureStatus,
     HomestayAllocation,
     LoadLimit,
-    Route,
     RouteDay,
+    RouteDayActivity,
     StaffAssignment,
-    Traveller,
     UitValue,
     WorkshopBooking,
 )
@@ -71,138 +81,9 @@ from app.registries.models import (
     WeavingAssociation,
 )
 
-CATEGORY_OF_SERVICE = {
-    ServiceKind.HOMESTAY_NIGHT: "homestay",
-    ServiceKind.WORKSHOP_PARTICIPANT: "weaving",
-    ServiceKind.PORTER_DAY: "trail_staff",
-    ServiceKind.ARRIERO_DAY: "trail_staff",
-    ServiceKind.MULE_DAY: "trail_staff",
-    ServiceKind.COOK_DAY: "trail_staff",
-    ServiceKind.GUIDE_DAY: "trail_staff",
-    ServiceKind.VISITOR_FEE: "fees",
-    ServiceKind.HOT_SPRINGS: "fees",
-}
 DEFAULT_LOAD_LIMIT_KG = Decimal("20.0")
 WAGE_FLOOR_SHARE_OF_UIT = Decimal("0.03")
 KPAP_DAYS_TO_PAY = 2
-
-
-class ImpactError(ValueError):
-    """A report that cannot be computed as asked (reversed dates, unknown community...)."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-@dataclass(frozen=True)
-class Income:
-    """One amount paid (or owed) to one payee in one community for one kind of service."""
-
-    payee_kind: PayeeKind
-    payee_id: int
-    community_id: int | None
-    service: ServiceKind
-    amount: Decimal
-    day: date  # accrual: the trek's last day; cash: the payment's date
-
-
-@dataclass
-class Scope:
-    """The communities a report covers: `ids` None means every community."""
-
-    ids: frozenset[int] | None
-    names: tuple[str, ...]
-    slugs: tuple[str, ...]
-
-    def includes(self, community_id: int | None) -> bool:
-        """True for a community in scope (payees of no community never are)."""
-        if community_id is None:
-            return False
-        return self.ids is None or community_id in self.ids
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    """A family, association or staff member as a report sees it: the community it belongs to."""
-
-    community_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class TrekTraveller:
-    """A traveller: whether they walked."""
-
-    walked: bool
-
-
-@dataclass(frozen=True, slots=True)
-class TrekAllocation:
-    """Guests a family actually hosted on a night."""
-
-    family_id: int
-    guests_actual: int | None
-    family: Member
-
-
-@dataclass(frozen=True, slots=True)
-class TrekBooking:
-    """A workshop and who actually took part."""
-
-    association_id: int
-    actual_participants: int | None
-    association: Member
-
-
-@dataclass(frozen=True, slots=True)
-class TrekAssignment:
-    """A staff member's days on a departure, and the load they carried."""
-
-    departure_id: int
-    staff_member_id: int
-    role: StaffRole
-    actual_days: int | None
-    load_kg: Decimal | None
-    staff_member: Member
-
-
-@dataclass
-class Trek:
-    """A completed departure with what a report counts of it (read as plain rows, not ORM
-    objects: a year at scale is thousands of them)."""
-
-    id: int
-    code: str
-    start_date: date
-    end_date: date
-    posted_at: object
-    price_per_traveller_usd: Decimal
-    route: Route
-    travellers: list[TrekTraveller] = field(default_factory=list)
-    homestay_allocations: list[TrekAllocation] = field(default_factory=list)
-    workshop_bookings: list[TrekBooking] = field(default_factory=list)
-    staff_assignments: list[TrekAssignment] = field(default_factory=list)
-
-
-@dataclass
-class Treks:
-    """The departures a period reports on, and what is known about them."""
-
-    reported: list[Trek] = field(default_factory=list)
-    unposted: list[Trek] = field(default_factory=list)
-
-
-def resolve_scope(community_slugs: Iterable[str]) -> Scope:
-    """The communities named by slug (an unknown slug is refused), or every community."""
-    slugs = sorted(set(community_slugs))
-    if not slugs:
-        return Scope(ids=None, names=(), slugs=())
-    communities = list(db.session.scalars(select(Community).where(Community.slug.in_(slugs))))
-    unknown = sorted(set(slugs) - {c.slug for c in communities})
-    if unknown:
-        raise ImpactError(f"unknown communities: {', '.join(unknown)}", field="communities")
-    return Scope(ids=frozenset(c.id for c in communities),
-                 names=tuple(sorted(c.name for c in communities)), slugs=tuple(slugs))
 
 
 def make_period(start: date, end: date) -> Period:
@@ -215,322 +96,192 @@ def make_period(start: date, end: date) -> Period:
     return Period(start, end)
 
 
-# --- Loading -----------------------------------------------------------------------------------
+# --- What the treks did --------------------------------------------------------------------------
 
 
-def _touches(departure: Departure, scope: Scope) -> bool:
-    if scope.ids is None:
-        return True
-    return bool(_communities_visited(departure) & scope.ids) or any(
-        scope.includes(b.association.community_id) for b in departure.workshop_bookings
+@dataclass(frozen=True, slots=True)
+class Hosting:
+    """Guests a family actually hosted on one night of a reported trek."""
+
+    departure_id: int
+    family_id: int
+    community_id: int
+    guests: int
+
+
+def _hostings(reported: list[int]) -> list[Hosting]:
+    """Every night a family of any community hosted guests on the reported treks."""
+    return [Hosting(*row) for row in db.session.execute(
+        select(HomestayAllocation.departure_id, HomestayAllocation.family_id, HomestayFamily.community_id,
+               HomestayAllocation.guests_actual)
+        .join(HomestayFamily, HomestayFamily.id == HomestayAllocation.family_id)
+        .where(HomestayAllocation.departure_id.in_(reported), HomestayAllocation.guests_actual != 0))]
+
+
+def _route_communities() -> dict[int, set[int]]:
+    """Per route, the communities its nights (homestay or camp) and day visits (hot springs,
+    workshops) take a group to."""
+    visits = union(
+        select(RouteDay.route_id, RouteDay.night_community_id.label("community_id"))
+        .where(RouteDay.night_community_id.is_not(None)),
+        select(RouteDay.route_id, RouteDayActivity.community_id)
+        .join(RouteDay, RouteDay.id == RouteDayActivity.route_day_id)
+        .where(RouteDayActivity.community_id.is_not(None)),
     )
+    communities: dict[int, set[int]] = defaultdict(set)
+    for route_id, community_id in db.session.execute(visits):
+        communities[route_id].add(community_id)
+    return communities
 
 
-def _communities_visited(departure: Departure) -> set[int]:
-    """Where the group went: route nights (homestay or camp), day visits (hot springs,
-    workshops) and the communities of the families that hosted it."""
-    visited = {day.night_community_id for day in departure.route.days if day.night_community_id}
-    visited |= {link.community_id for day in departure.route.days for link in day.activities
-                if link.community_id}
-    visited |= {a.family.community_id for a in departure.homestay_allocations if a.guests_actual}
+def _communities_visited(treks: list[Trek], hostings: list[Hosting]) -> dict[int, set[int]]:
+    """Per trek, where the group went: its route's communities and those of the families that
+    hosted it."""
+    routes = _route_communities()
+    visited = {trek.id: set(routes.get(trek.route_id, ())) for trek in treks}
+    for hosting in hostings:
+        visited[hosting.departure_id].add(hosting.community_id)
     return visited
 
 
-def load_treks(period: Period, scope: Scope) -> Treks:
-    """Completed departures ending in the period and touching the scope, posted or not.
-
-    Six queries whatever the period's size: the departures, then their travellers, homestays,
-    workshops and staff as plain rows joined to the same filter, and the routes.
-    """
-    ending = (Departure.status == DepartureStatus.COMPLETED,
-              Departure.end_date >= period.start, Departure.end_date <= period.end)
-    chosen = select(Departure.id).where(*ending)
-    treks = {
-        row.id: Trek(row.id, row.code, row.start_date, row.end_date, row.posted_at,
-                     row.price_per_traveller_usd, row.route_id)
-        for row in db.session.execute(
-            select(Departure.id, Departure.code, Departure.start_date, Departure.end_date,
-                   Departure.posted_at, Departure.price_per_traveller_usd, Departure.route_id)
-            .where(*ending).order_by(Departure.end_date, Departure.code))
-    }
-    if not treks:
-        return Treks()
-    routes = {route.id: route for route in db.session.scalars(
-        select(Route).where(Route.id.in_({trek.route for trek in treks.values()}))
-        .options(selectinload(Route.days).selectinload(RouteDay.activities)))}
-    for trek in treks.values():
-        trek.route = routes[trek.route]
-    for departure_id, walked in db.session.execute(
-            select(Traveller.departure_id, Traveller.walked).where(Traveller.departure_id.in_(chosen))
-            .order_by(Traveller.id)):
-        treks[departure_id].travellers.append(TrekTraveller(walked))
-    for departure_id, family_id, guests, community_id in db.session.execute(
-            select(HomestayAllocation.departure_id, HomestayAllocation.family_id,
-                   HomestayAllocation.guests_actual, HomestayFamily.community_id)
-            .join(HomestayFamily, HomestayFamily.id == HomestayAllocation.family_id)
-            .where(HomestayAllocation.departure_id.in_(chosen))
-            .order_by(HomestayAllocation.night_date, HomestayAllocation.id)):
-        treks[departure_id].homestay_allocations.append(TrekAllocation(family_id, guests, Member(community_id)))
-    for departure_id, association_id, participants, community_id in db.session.execute(
-            select(WorkshopBooking.departure_id, WorkshopBooking.association_id,
-                   WorkshopBooking.actual_participants, WeavingAssociation.community_id)
-            .join(WeavingAssociation, WeavingAssociation.id == WorkshopBooking.association_id)
-            .where(WorkshopBooking.departure_id.in_(chosen))
-            .order_by(WorkshopBooking.day_date, WorkshopBooking.id)):
-        treks[departure_id].workshop_bookings.append(TrekBooking(association_id, participants, Member(community_id)))
-    for row in db.session.execute(
-            select(StaffAssignment.departure_id, StaffAssignment.staff_member_id, StaffAssignment.role,
-                   StaffAssignment.actual_days, StaffAssignment.load_kg, StaffMember.community_id)
-            .join(StaffMember, StaffMember.id == StaffAssignment.staff_member_id)
-            .where(StaffAssignment.departure_id.in_(chosen)).order_by(StaffAssignment.id)):
-        treks[row.departure_id].staff_assignments.append(TrekAssignment(
-            row.departure_id, row.staff_member_id, row.role, row.actual_days, row.load_kg,
-            Member(row.community_id)))
-    result = Treks()
-    for trek in treks.values():
-        if _touches(trek, scope):
-            (result.reported if trek.posted_at is not None else result.unposted).append(trek)
-    return result
-
-
-# The columns of an obligation a report reads (rows, not ORM objects: a year is thousands).
-OBLIGATION_COLUMNS = (Obligation.id, Obligation.payee_kind, Obligation.payee_id, Obligation.community_id,
-                      Obligation.service, Obligation.quantity, Obligation.unit_rate, Obligation.amount,
-                      Obligation.trek_end_date, Obligation.departure_id)
-
-
-def _live_obligations(departure_ids: list[int], as_of: date):
-    """The departures' obligations, less those voided on or before `as_of` (rows)."""
-    if not departure_ids:
-        return []
-    void_entry = aliased(JournalEntry)
-    rows = db.session.execute(
-        select(*OBLIGATION_COLUMNS, void_entry.entry_date.label("voided_on"))
-        .outerjoin(void_entry, void_entry.id == Obligation.void_entry_id)
-        .where(Obligation.departure_id.in_(departure_ids))
-        .order_by(Obligation.id)
+def _income_by_payee(basis: Basis, period: Period, scope: Scope, reported: list[int]) -> list[Row]:
+    """The period's income in scope summed per payee, community and service (one grouped
+    query): payee_kind, payee_id, community_id, service, amount."""
+    lines = income_lines(basis, period, scope, reported)
+    keys = (lines.c.payee_kind, lines.c.payee_id, lines.c.community_id, lines.c.service)
+    return db.session.execute(
+        select(*keys, func.sum(lines.c.amount).label("amount")).group_by(*keys)
     ).all()
-    return [row for row in rows if row.voided_on is None or row.voided_on > as_of]
 
 
-# A payment counts once posted; a posted payment voided later still counted until its void.
-PAYMENT_WAS_POSTED = Payment.posted_at.is_not(None)
-
-
-def _still_paid(voided_at, as_of: date) -> bool:
-    return voided_at is None or to_lima(voided_at).date() > as_of
-
-
-def _payments_of(departure_ids: list[int], as_of: date) -> dict[int, list[tuple[date, Decimal]]]:
-    """Per obligation of these departures: (payment date, amount) of the payments that counted
-    on `as_of` (one query, joined to the departures rather than listing thousands of ids)."""
-    if not departure_ids:
-        return {}
-    rows = db.session.execute(
-        select(PaymentAllocation.obligation_id, PaymentAllocation.amount, Payment.payment_date,
-               Payment.voided_at)
-        .join(Payment, Payment.id == PaymentAllocation.payment_id)
-        .join(Obligation, Obligation.id == PaymentAllocation.obligation_id)
-        .where(Obligation.departure_id.in_(departure_ids), Payment.payment_date <= as_of,
-               PAYMENT_WAS_POSTED)
-        .order_by(Payment.payment_date, Payment.id)
-    ).all()
-    paid: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
-    for obligation_id, amount, payment_date, voided_at in rows:
-        if _still_paid(voided_at, as_of):
-            paid[obligation_id].append((payment_date, amount))
-    return paid
-
-
-def _cash_income(period: Period) -> list[Income]:
-    """Posted payments dated in the period, by the obligations they settle."""
-    rows = db.session.execute(
-        select(PaymentAllocation.amount, Obligation.payee_kind, Obligation.payee_id,
-               Obligation.community_id, Obligation.service, Payment.payment_date, Payment.voided_at)
-        .join(Payment, Payment.id == PaymentAllocation.payment_id)
-        .join(Obligation, Obligation.id == PaymentAllocation.obligation_id)
-        .where(Payment.payment_date >= period.start, Payment.payment_date <= period.end,
-               PAYMENT_WAS_POSTED)
-        .order_by(Payment.id, PaymentAllocation.id)
-    ).all()
-    return [
-        Income(kind, payee_id, community_id, service, amount, payment_date)
-        for amount, kind, payee_id, community_id, service, payment_date, voided_at in rows
-        if _still_paid(voided_at, period.end)
-    ]
-
-
-def _income(basis: Basis, period: Period, obligations: list[Obligation], scope: Scope) -> list[Income]:
-    if basis == Basis.ACCRUAL:
-        lines = [Income(o.payee_kind, o.payee_id, o.community_id, o.service, o.amount, o.trek_end_date)
-                 for o in obligations]
-    else:
-        lines = _cash_income(period)
-    return [line for line in lines if scope.includes(line.community_id)]
-
-
-def _categories(lines: Iterable[Income]) -> CategoryIncome:
+def _categories(lines: Iterable[Row]) -> CategoryIncome:
     sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for line in lines:
         sums[CATEGORY_OF_SERVICE[line.service]] += line.amount
     return CategoryIncome(**sums)
 
 
-class RateBook:
-    """USD→PEN rates: the latest dated on or before a day, if recent enough (as the ledger rules)."""
-
-    def __init__(self, until: date) -> None:
-        rows = db.session.execute(
-            select(ExchangeRate.rate_date, ExchangeRate.usd_to_pen)
-            .where(ExchangeRate.rate_date <= until).order_by(ExchangeRate.rate_date)
-        ).all()
-        self.days = [row[0] for row in rows]
-        self.rates = [row[1] for row in rows]
-
-    def on(self, day: date) -> Decimal | None:
-        """The rate in force on `day`, or None."""
-        index = bisect.bisect_right(self.days, day) - 1
-        if index < 0 or self.days[index] <= day - timedelta(days=EXCHANGE_RATE_VALID_DAYS):
-            return None
-        return self.rates[index]
-
-
 # --- The figures -------------------------------------------------------------------------------
 
 
-@dataclass
-class Core:
-    """Headline-level results for one period (used for the period and the year before)."""
-
-    headline: Headline
-    treks: Treks
-    obligations: list[Obligation]
-    income: list[Income]
-    rates_used: list[Decimal]
-    missing_rates: list[str]
-
-
-def _compute_core(period: Period, scope: Scope, basis: Basis) -> Core:
-    treks = load_treks(period, scope)
-    departures = treks.reported
-    obligations = _live_obligations([d.id for d in departures], period.end)
-    income = _income(basis, period, obligations, scope)
-    by_category = _categories(income)
-
-    allocations = [a for d in departures for a in d.homestay_allocations
-                   if a.guests_actual and scope.includes(a.family.community_id)]
-    bookings = [b for d in departures for b in d.workshop_bookings
-                if b.actual_participants and scope.includes(b.association.community_id)]
-    staff_days = [a for d in departures for a in d.staff_assignments
-                  if a.actual_days and scope.includes(a.staff_member.community_id)]
-    associations_paid = {line.payee_id for line in income
-                         if line.payee_kind == PayeeKind.ASSOCIATION and line.amount > 0}
-    members = dict(db.session.execute(
-        select(WeavingAssociation.id, WeavingAssociation.members)
-        .where(WeavingAssociation.id.in_(associations_paid))
-    ).all()) if associations_paid else {}
-
-    rates = RateBook(max((d.start_date for d in departures), default=period.end))
-    price_usd, price_pen, rates_used, missing = ZERO, ZERO, [], []
-    for departure in departures:
-        usd = departure.price_per_traveller_usd * len(departure.travellers)
-        rate = rates.on(departure.start_date)
-        price_usd += usd
-        if rate is None:
-            missing.append(departure.code)
-        else:
-            rates_used.append(rate)
-            price_pen += round_money(usd * rate)
-    share = None if missing else ratio(by_category.to_members, price_pen)
-
-    headline = Headline(
-        departures=len(departures),
-        travellers=sum(1 for d in departures for t in d.travellers if t.walked),
-        guest_nights=sum(a.guests_actual for a in allocations),
-        families_hosted=len({a.family_id for a in allocations}),
+def _headline(totals: PeriodTotals, scope: Scope, reported: list[int], hostings: list[Hosting],
+              payees: list[Row]) -> Headline:
+    """The first page: the totals, and who took part (families, weavers, community staff)."""
+    # Every line is positive (CHECK constraints), so a payee's sum is positive iff it was paid.
+    associations_paid = {p.payee_id for p in payees if p.payee_kind == PayeeKind.ASSOCIATION and p.amount > 0}
+    weavers = db.session.scalar(
+        select(func.coalesce(func.sum(WeavingAssociation.members), 0))
+        .where(WeavingAssociation.id.in_(associations_paid)))
+    participants = (
+        select(func.coalesce(func.sum(WorkshopBooking.actual_participants), 0))
+        .join(WeavingAssociation, WeavingAssociation.id == WorkshopBooking.association_id)
+        .where(WorkshopBooking.departure_id.in_(reported), scope.covers(WeavingAssociation.community_id)))
+    local_staff = (
+        select(StaffAssignment.staff_member_id, StaffAssignment.actual_days)
+        .join(StaffMember, StaffMember.id == StaffAssignment.staff_member_id)
+        .where(StaffAssignment.departure_id.in_(reported), StaffAssignment.actual_days != 0,
+               scope.covers(StaffMember.community_id))
+        .subquery())
+    employed, person_days = db.session.execute(
+        select(func.count(distinct(local_staff.c.staff_member_id)),
+               func.coalesce(func.sum(local_staff.c.actual_days), 0))
+    ).one()
+    return Headline(
+        departures=totals.departures,
+        travellers=totals.travellers,
+        guest_nights=totals.guest_nights,
+        families_hosted=len({h.family_id for h in hostings if scope.includes(h.community_id)}),
         associations_paid=len(associations_paid),
-        weavers=sum(members.values()),
-        workshop_participants=sum(b.actual_participants for b in bookings),
-        staff_employed=len({a.staff_member_id for a in staff_days}),
-        staff_person_days=sum(a.actual_days for a in staff_days),
-        income=by_category,
-        trip_price_usd=price_usd,
-        trip_price_pen=price_pen,
-        community_share=share,
+        weavers=weavers,
+        workshop_participants=db.session.scalar(participants),
+        staff_employed=employed,
+        staff_person_days=person_days,
+        income=_categories(payees),
+        trip_price_usd=totals.trip_price_usd,
+        trip_price_pen=totals.trip_price_pen,
+        community_share=totals.community_share,
     )
-    return Core(headline, treks, obligations, income, rates_used, missing)
 
 
-def _community_rows(core: Core, scope: Scope, obligations: list[Obligation],
-                    paid_by: dict[int, list[tuple[date, Decimal]]]) -> tuple[CommunityFigures, ...]:
+def _owed_and_paid(period: Period, scope: Scope, reported: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
+    """Per community in scope: what the ledger recorded for the period's treks (less voids by its
+    last day), and how much of that was paid by then (each obligation's payments looked up by
+    its id, one query)."""
+    paid = (select(func.sum(PaymentAllocation.amount))
+            .join(Payment, Payment.id == PaymentAllocation.payment_id)
+            .where(PaymentAllocation.obligation_id == Obligation.id, *counted_on(period.end))
+            .scalar_subquery())
+    return {community_id: (owed, paid or ZERO) for community_id, owed, paid in db.session.execute(
+        select(Obligation.community_id, func.sum(Obligation.amount), func.sum(paid))
+        .where(Obligation.departure_id.in_(reported), live_on(period.end), scope.covers(Obligation.community_id))
+        .group_by(Obligation.community_id))}
+
+
+def _community_rows(period: Period, scope: Scope, treks: list[Trek], visited: dict[int, set[int]],
+                    hostings: list[Hosting], payees: list[Row]) -> tuple[CommunityFigures, ...]:
     """Per community in scope with any activity (or named in the scope): the table's rows."""
     travellers: dict[int, int] = defaultdict(int)
     nights: dict[int, int] = defaultdict(int)
     families: dict[int, set[int]] = defaultdict(set)
-    for departure in core.treks.reported:
-        walked = sum(1 for t in departure.travellers if t.walked)
-        for community_id in _communities_visited(departure):
-            travellers[community_id] += walked
-        for allocation in departure.homestay_allocations:
-            if allocation.guests_actual:
-                nights[allocation.family.community_id] += allocation.guests_actual
-                families[allocation.family.community_id].add(allocation.family_id)
-    income_by: dict[int, list[Income]] = defaultdict(list)
-    for line in core.income:
-        income_by[line.community_id].append(line)
-    owed: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    paid: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for obligation in obligations:
-        owed[obligation.community_id] += obligation.amount
-        paid[obligation.community_id] += sum((amount for _, amount in paid_by.get(obligation.id, [])), ZERO)
+    for trek in treks:
+        for community_id in visited[trek.id]:
+            travellers[community_id] += trek.walkers
+    for hosting in hostings:
+        nights[hosting.community_id] += hosting.guests
+        families[hosting.community_id].add(hosting.family_id)
+    income_by: dict[int, list[Row]] = defaultdict(list)
+    for payee in payees:
+        income_by[payee.community_id].append(payee)
+    owed_and_paid = _owed_and_paid(period, scope, [trek.id for trek in treks])
 
-    ids = {i for i in (*travellers, *nights, *income_by, *owed) if scope.includes(i)}
+    ids = {i for i in (*travellers, *nights, *income_by, *owed_and_paid) if scope.includes(i)}
     if scope.ids is not None:
         ids |= scope.ids
-    communities = db.session.scalars(select(Community).where(Community.id.in_(ids))).all()
-    return tuple(
-        CommunityFigures(
+    rows = []
+    for c in db.session.execute(select(Community.id, Community.slug, Community.name)
+                                .where(Community.id.in_(ids)).order_by(Community.name)):
+        owed, paid = owed_and_paid.get(c.id, (ZERO, ZERO))
+        rows.append(CommunityFigures(
             slug=c.slug, name=c.name, travellers=travellers[c.id], guest_nights=nights[c.id],
             families_hosted=len(families[c.id]), income=_categories(income_by[c.id]),
-            paid=paid[c.id], outstanding=owed[c.id] - paid[c.id],
-        )
-        for c in sorted(communities, key=lambda c: c.name)
-    )
+            paid=paid, outstanding=owed - paid,
+        ))
+    return tuple(rows)
 
 
-def _fairness(core: Core, period: Period, rows: tuple[CommunityFigures, ...]
-              ) -> tuple[Fairness, ...]:
+def _fairness(period: Period, rows: tuple[CommunityFigures, ...], hostings: list[Hosting],
+              payees: list[Row]) -> tuple[Fairness, ...]:
     """Per community with homestays: the spread of guest-nights and income over its families."""
     nights: dict[int, int] = defaultdict(int)
-    for departure in core.treks.reported:
-        for allocation in departure.homestay_allocations:
-            if allocation.guests_actual:
-                nights[allocation.family_id] += allocation.guests_actual
+    for hosting in hostings:
+        nights[hosting.family_id] += hosting.guests
     income: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for line in core.income:
-        if line.payee_kind == PayeeKind.FAMILY and line.service == ServiceKind.HOMESTAY_NIGHT:
-            income[line.payee_id] += line.amount
-    slugs = {row.slug for row in rows}
+    for payee in payees:
+        if payee.payee_kind == PayeeKind.FAMILY and payee.service == ServiceKind.HOMESTAY_NIGHT:
+            income[payee.payee_id] += payee.amount
     roster_end = period.end + timedelta(days=1)
-    families = db.session.scalars(
-        select(HomestayFamily).join(Community).where(Community.slug.in_(slugs))
+    families = db.session.execute(
+        select(HomestayFamily.id, HomestayFamily.created_at, HomestayFamily.archived_at,
+               Community.slug, Community.name)
+        .join(Community, Community.id == HomestayFamily.community_id)
+        .where(Community.slug.in_({row.slug for row in rows}))
+        .order_by(Community.name, HomestayFamily.id)
     ).all()
-    by_community: dict[Community, list[HomestayFamily]] = defaultdict(list)
-    for family in families:
-        on_roster = (to_lima(family.created_at).date() < roster_end
-                     and (family.archived_at is None or to_lima(family.archived_at).date() >= period.start))
-        if on_roster or nights[family.id] or income[family.id]:
-            by_community[family.community].append(family)
+    by_community: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for family_id, created_at, archived_at, slug, name in families:
+        on_roster = (to_lima(created_at).date() < roster_end
+                     and (archived_at is None or to_lima(archived_at).date() >= period.start))
+        if on_roster or nights[family_id] or income[family_id]:
+            by_community[(name, slug)].append(family_id)
     result = []
-    for community in sorted(by_community, key=lambda c: c.name):
-        members = by_community[community]
-        if not any(nights[f.id] or income[f.id] for f in members):
+    for (name, slug), members in by_community.items():
+        if not any(nights[f] or income[f] for f in members):
             continue
-        shares = sorted((FamilyShare(nights[f.id], income[f.id]) for f in members),
+        shares = sorted((FamilyShare(nights[f], income[f]) for f in members),
                         key=lambda s: (s.income, s.guest_nights), reverse=True)
         count = len(shares)
         result.append(Fairness(
-            slug=community.slug, name=community.name, families=count,
+            slug=slug, name=name, families=count,
             families_hosted=sum(1 for s in shares if s.guest_nights),
             distribution=tuple(shares),
             nights_per_family=(Decimal(sum(s.guest_nights for s in shares)) / count).quantize(Decimal("0.1")),
@@ -542,21 +293,20 @@ def _fairness(core: Core, period: Period, rows: tuple[CommunityFigures, ...]
     return tuple(result)
 
 
-def _women(core: Core) -> WomenIncome:
+def _women(payees: list[Row]) -> WomenIncome:
     host_income: dict[int, Decimal] = defaultdict(lambda: ZERO)
     weaving_income: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for line in core.income:
-        if line.service == ServiceKind.HOMESTAY_NIGHT:
-            host_income[line.payee_id] += line.amount
-        elif line.service == ServiceKind.WORKSHOP_PARTICIPANT:
-            weaving_income[line.payee_id] += line.amount
+    for payee in payees:
+        if payee.service == ServiceKind.HOMESTAY_NIGHT:
+            host_income[payee.payee_id] += payee.amount
+        elif payee.service == ServiceKind.WORKSHOP_PARTICIPANT:
+            weaving_income[payee.payee_id] += payee.amount
     women_hosts_ids = set(db.session.scalars(
         select(HomestayFamily.id).where(HomestayFamily.id.in_(host_income),
-                                        HomestayFamily.host_gender == Gender.FEMALE)
-    )) if host_income else set()
-    associations = {a.id: a for a in db.session.scalars(
-        select(WeavingAssociation).where(WeavingAssociation.id.in_(weaving_income))
-    )} if weaving_income else {}
+                                        HomestayFamily.host_gender == Gender.FEMALE)))
+    associations = {row.id: row for row in db.session.execute(
+        select(WeavingAssociation.id, WeavingAssociation.members, WeavingAssociation.women_members)
+        .where(WeavingAssociation.id.in_(weaving_income)))}
     hosts_total = sum(host_income.values(), ZERO)
     women_hosts = sum((v for k, v in host_income.items() if k in women_hosts_ids), ZERO)
     weaving_total = sum(weaving_income.values(), ZERO)
@@ -572,21 +322,40 @@ def _women(core: Core) -> WomenIncome:
     )
 
 
-def _fully_paid_on(obligation: Obligation, payments: list[tuple[date, Decimal]]) -> date | None:
-    running = ZERO
-    for day, amount in payments:
-        running += amount
-        if running >= obligation.amount:
-            return day
-    return None
+def _porters(period: Period, reported: list[int]) -> tuple[PorterWelfare, list[str]]:
+    """Porters' wages (the treks' porter days not voided by the period's last day, whatever
+    their community) against the year's floor, their loads, and how soon they were paid in full
+    (payments that counted by the period's last day; the database keeps the running total)."""
+    wage = (Obligation.departure_id.in_(reported), live_on(period.end),
+            Obligation.service == ServiceKind.PORTER_DAY)
+    month = month_start(Departure.end_date)
+    by_rate = db.session.execute(
+        select(month, Obligation.unit_rate, func.sum(Obligation.quantity), func.sum(Obligation.amount))
+        .join(Departure, Departure.id == Obligation.departure_id)
+        .where(*wage).group_by(month, Obligation.unit_rate)).all()
+    running = (
+        select(PaymentAllocation.obligation_id, Payment.payment_date, Obligation.amount.label("owed"),
+               func.sum(PaymentAllocation.amount).over(
+                   partition_by=PaymentAllocation.obligation_id, order_by=(Payment.payment_date, Payment.id),
+                   rows=(None, 0)).label("running"))
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .join(Obligation, Obligation.id == PaymentAllocation.obligation_id)
+        .where(*wage, *counted_on(period.end))
+        .subquery())
+    paid_in_full = (select(running.c.obligation_id, func.min(running.c.payment_date).label("day"))
+                    .where(running.c.running >= running.c.owed).group_by(running.c.obligation_id).subquery())
+    delays: list[int] = []
+    unpaid = 0
+    for trek_end, paid_on, count in db.session.execute(
+            select(Obligation.trek_end_date, paid_in_full.c.day, func.count())
+            .outerjoin(paid_in_full, paid_in_full.c.obligation_id == Obligation.id)
+            .where(*wage).group_by(Obligation.trek_end_date, paid_in_full.c.day)):
+        if paid_on is None:
+            unpaid += count
+        else:
+            delays += [(paid_on - trek_end).days] * count
 
-
-def _porters(core: Core, paid_by: dict[int, list[tuple[date, Decimal]]]) -> tuple[PorterWelfare, list[str]]:
-    departures = {d.id: d for d in core.treks.reported}
-    assignments = [a for d in core.treks.reported for a in d.staff_assignments
-                   if a.role == StaffRole.PORTER and a.actual_days]
-    wages = [o for o in core.obligations if o.service == ServiceKind.PORTER_DAY]
-    years = sorted({departures[o.departure_id].end_date.year for o in wages})
+    years = sorted({month.year for month, *_ in by_rate})
     uit = dict(db.session.execute(select(UitValue.year, UitValue.amount).where(UitValue.year.in_(years))).all())
     floors = {year: round_money(uit[year] * WAGE_FLOOR_SHARE_OF_UIT) if year in uit else None for year in years}
     missing_uit = [str(year) for year, floor in floors.items() if floor is None]
@@ -598,29 +367,30 @@ def _porters(core: Core, paid_by: dict[int, list[tuple[date, Decimal]]]) -> tupl
         applicable = [kg for since, kg in limits if since <= day]
         return applicable[-1] if applicable else DEFAULT_LOAD_LIMIT_KG
 
-    weighed = [(a, limit_on(departures[a.departure_id].start_date)) for a in assignments if a.load_kg is not None]
-    days_weighed = sum(a.actual_days for a, _ in weighed)
-    days_within = sum(a.actual_days for a, kg in weighed if a.load_kg <= kg)
+    def below_floor(month: date, rate: Decimal) -> bool:
+        floor = floors[month.year]
+        return floor is not None and rate < floor
 
-    delays: list[int] = []
-    unpaid = 0
-    for obligation in wages:
-        paid_on = _fully_paid_on(obligation, paid_by.get(obligation.id, []))
-        if paid_on is None:
-            unpaid += 1
-        else:
-            delays.append((paid_on - obligation.trek_end_date).days)
-    person_days = sum(o.quantity for o in wages)
+    porter_days = (StaffAssignment.departure_id.in_(reported), StaffAssignment.role == StaffRole.PORTER,
+                   StaffAssignment.actual_days != 0)
+    porters = db.session.scalar(select(func.count(distinct(StaffAssignment.staff_member_id))).where(*porter_days))
+    weighed = [(days, load, limit_on(start)) for start, load, days in db.session.execute(
+        select(Departure.start_date, StaffAssignment.load_kg, func.sum(StaffAssignment.actual_days))
+        .join(Departure, Departure.id == StaffAssignment.departure_id)
+        .where(*porter_days, StaffAssignment.load_kg.is_not(None))
+        .group_by(Departure.start_date, StaffAssignment.load_kg))]
+    days_weighed = sum(days for days, _, _ in weighed)
+    days_within = sum(days for days, load, kg in weighed if load <= kg)
+
+    person_days = sum(days for _, _, days, _ in by_rate)
     welfare = PorterWelfare(
-        porters=len({a.staff_member_id for a in assignments}),
+        porters=porters,
         person_days=person_days,
-        lowest_wage=min((o.unit_rate for o in wages), default=None),
-        average_wage=round_money(sum((o.amount for o in wages), ZERO) / person_days) if person_days else None,
+        lowest_wage=min((rate for _, rate, _, _ in by_rate), default=None),
+        average_wage=round_money(sum((paid for *_, paid in by_rate), ZERO) / person_days) if person_days else None,
         floors=tuple(WageFloor(year, uit.get(year), floors[year]) for year in years),
-        days_below_floor=sum(o.quantity for o in wages
-                             if floors[departures[o.departure_id].end_date.year] is not None
-                             and o.unit_rate < floors[departures[o.departure_id].end_date.year]),
-        load_limits_kg=tuple(sorted({kg for _, kg in weighed})),
+        days_below_floor=sum(days for month, rate, days, _ in by_rate if below_floor(month, rate)),
+        load_limits_kg=tuple(sorted({kg for _, _, kg in weighed})),
         days_weighed=days_weighed, days_within_load=days_within,
         within_load_share=ratio(days_within, days_weighed),
         median_days_to_payment=median(delays),
@@ -630,21 +400,23 @@ def _porters(core: Core, paid_by: dict[int, list[tuple[date, Decimal]]]) -> tupl
     return welfare, missing_uit
 
 
-def _monthly(period: Period, core: Core, scope: Scope) -> dict[date, MonthFigures]:
-    """Departures, travellers and guest-nights by the month a trek ended; income by its day."""
+def _trend(period: Period, treks: list[Trek], totals: PeriodTotals, earlier: PeriodTotals
+           ) -> tuple[MonthFigures, ...]:
+    """Departures, travellers and guest-nights by the month a trek ended; income by its day,
+    beside the same month a year earlier."""
     months: dict[date, dict[str, int]] = {m: defaultdict(int) for m in period.months()}
-    for departure in core.treks.reported:
-        month = months[departure.end_date.replace(day=1)]
+    for trek in treks:
+        month = months[trek.end_date.replace(day=1)]
         month["departures"] += 1
-        month["travellers"] += sum(1 for t in departure.travellers if t.walked)
-        month["guest_nights"] += sum(a.guests_actual or 0 for a in departure.homestay_allocations
-                                     if scope.includes(a.family.community_id))
-    paid: dict[date, Decimal] = defaultdict(lambda: ZERO)
-    for line in core.income:
-        paid[line.day.replace(day=1)] += line.amount
-    return {m: MonthFigures(month=m, departures=v["departures"], travellers=v["travellers"],
-                            guest_nights=v["guest_nights"], paid_total=paid[m])
-            for m, v in months.items()}
+        month["travellers"] += trek.walkers
+        month["guest_nights"] += trek.guest_nights
+    earlier_months = period.year_earlier().months()
+    return tuple(
+        MonthFigures(month=m, departures=v["departures"], travellers=v["travellers"],
+                     guest_nights=v["guest_nights"], paid_total=totals.paid_by_month.get(m, ZERO),
+                     paid_year_earlier=earlier.paid_by_month.get(prior, ZERO))
+        for (m, v), prior in zip(months.items(), earlier_months, strict=True)
+    )
 
 
 def _closed_months(period: Period) -> set[tuple[int, int]]:
@@ -662,6 +434,14 @@ def open_months(period: Period) -> list[str]:
     return [f"{m.year:04d}-{m.month:02d}" for m in period.months() if (m.year, m.month) not in closed]
 
 
+def _without_jit() -> None:
+    """PostgreSQL: no JIT for the rest of this transaction. The figures are a few dozen grouped
+    reads of a few thousand rows; a year's long id lists push some past the JIT cost threshold,
+    and compiling them takes longer (some 30 ms each) than running them."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
+
+
 def compute_figures(start: date, end: date, basis: Basis | str = Basis.ACCRUAL,
                     community_slugs: Iterable[str] = ()) -> ImpactFigures:
     """Every figure of the report for these dates (both included), communities and basis."""
@@ -671,28 +451,25 @@ def compute_figures(start: date, end: date, basis: Basis | str = Basis.ACCRUAL,
     except ValueError as exc:
         raise ImpactError(f"unknown basis: {basis!r} (accrual or cash)", field="basis") from exc
     scope = resolve_scope(community_slugs)
-    core = _compute_core(period, scope, basis)
+    _without_jit()
+    treks = load_treks(period, scope)
+    totals = period_totals(period, scope, basis, treks.reported_ids())
     earlier_period = period.year_earlier()
-    earlier = _compute_core(earlier_period, scope, basis)
+    earlier = period_totals(earlier_period, scope, basis)
 
-    paid_by = _payments_of([d.id for d in core.treks.reported], period.end)
-    scoped_obligations = [o for o in core.obligations if scope.includes(o.community_id)]
-    rows = _community_rows(core, scope, scoped_obligations, paid_by)
-    porters, missing_uit = _porters(core, paid_by)
-    this_year = _monthly(period, core, scope)
-    year_before = _monthly(earlier_period, earlier, scope)
-    trend = tuple(
-        MonthFigures(month=m.month, departures=m.departures, travellers=m.travellers,
-                     guest_nights=m.guest_nights, paid_total=m.paid_total,
-                     paid_year_earlier=prior.paid_total)
-        for m, prior in zip(this_year.values(), year_before.values(), strict=True)
-    )
+    reported = treks.reported_ids()
+    hostings = _hostings(reported)
+    payees = _income_by_payee(basis, period, scope, reported)
+    rows = _community_rows(period, scope, treks.reported, _communities_visited(treks.reported, hostings),
+                           hostings, payees)
+    porters, missing_uit = _porters(period, reported)
 
     warnings = []
-    if core.treks.unposted:
-        warnings.append(ReportWarning("unposted_departures", tuple(d.code for d in core.treks.unposted)))
-    if core.missing_rates:
-        warnings.append(ReportWarning("missing_exchange_rate", tuple(core.missing_rates)))
+    if treks.unposted:
+        warnings.append(ReportWarning("unposted_departures", tuple(d.code for d in treks.unposted)))
+    missing_rates = tuple(trek.code for trek in treks.reported if not trek.has_rate)
+    if missing_rates:
+        warnings.append(ReportWarning("missing_exchange_rate", missing_rates))
     if missing_uit:
         warnings.append(ReportWarning("missing_uit", tuple(missing_uit)))
     still_open = open_months(period)
@@ -702,20 +479,20 @@ def compute_figures(start: date, end: date, basis: Basis | str = Basis.ACCRUAL,
     return ImpactFigures(
         period_from=period.start, period_to=period.end, basis=basis.value, scope=scope.names,
         scope_slugs=scope.slugs,
-        headline=core.headline, communities=rows, fairness=_fairness(core, period, rows),
-        women=_women(core), porters=porters, trend=trend,
+        headline=_headline(totals, scope, reported, hostings, payees), communities=rows,
+        fairness=_fairness(period, rows, hostings, payees), women=_women(payees), porters=porters,
+        trend=_trend(period, treks.reported, totals, earlier),
         previous=Comparison(
             period_from=earlier_period.start, period_to=earlier_period.end,
-            departures=earlier.headline.departures, travellers=earlier.headline.travellers,
-            guest_nights=earlier.headline.guest_nights, paid_total=earlier.headline.income.total,
-            community_share=earlier.headline.community_share,
+            departures=earlier.departures, travellers=earlier.travellers,
+            guest_nights=earlier.guest_nights, paid_total=earlier.paid_total,
+            community_share=earlier.community_share,
         ),
         methodology=Methodology(
             basis=basis.value, as_of=period.end,
-            exchange_rate_min=min(core.rates_used, default=None),
-            exchange_rate_max=max(core.rates_used, default=None),
-            exchange_rate_days=len(set(core.rates_used)),
-            departures_excluded=len(core.treks.unposted),
+            exchange_rate_min=totals.exchange_rate_min, exchange_rate_max=totals.exchange_rate_max,
+            exchange_rate_days=totals.exchange_rates,
+            departures_excluded=len(treks.unposted),
         ),
         warnings=tuple(warnings),
     )

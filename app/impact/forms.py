@@ -36,6 +36,17 @@ class ReportFields(FlaskForm):
         if self.start.data and field.data and field.data < self.start.data:
             raise ValidationError(_l("The period ends before it starts: the last day must be on or after the first."))
 
+    def choice_args(self) -> dict:
+        """The chosen communities, basis and language as URL query arguments, leaving out any
+        value the form does not offer."""
+        def offered(field) -> set[str]:
+            return {choice.value for choice in field.choices}
+
+        args = {name: field.data for name, field in (("basis", self.basis), ("lang", self.lang))
+                if field.data in offered(field)}
+        args["communities"] = [slug for slug in self.communities.data or [] if slug in offered(self.communities)]
+        return args
+
     def query_args(self) -> dict:
         """The report's parameters as URL query arguments."""
         return {"start": self.start.data.isoformat(), "end": self.end.data.isoformat(),

@@ -77,8 +77,10 @@ def _display(language: str | None = None) -> dict:
     return {"fmt": formatters(language if language in ("es", "en") else "es"), "charts": charts}
 
 
-def _presets() -> list[tuple[str, dict]]:
-    """Shortcuts on the form: last month, last quarter, this year's season, last year."""
+def _presets(form: ReportForm) -> list[tuple[str, dict]]:
+    """Shortcuts on the form: last month, last quarter, this year's season, last year. Each is
+    the preview's query string for that period, keeping the form's communities, basis and
+    language (plain links: no script needed)."""
     today = today_lima()
     last_month = today.replace(day=1) - timedelta(days=1)
     quarter = (today.month - 1) // 3
@@ -90,7 +92,8 @@ def _presets() -> list[tuple[str, dict]]:
         (_("Dry season %(year)s", year=season_year), preset_period(Preset.SEASON, season_year)),
         (_("Year %(year)s", year=today.year - 1), preset_period(Preset.YEAR, today.year - 1)),
     ]
-    return [(label, {"start": p.start.isoformat(), "end": p.end.isoformat()}) for label, p in choices]
+    kept = form.choice_args()
+    return [(label, {**kept, "start": p.start.isoformat(), "end": p.end.isoformat()}) for label, p in choices]
 
 
 @blueprint.route("/impact")
@@ -100,7 +103,7 @@ def report_form():
     form = _report_form()
     if not request.args:
         form.lang.data = str(get_locale())
-    return render_template("impact/report_form.html", form=form, presets=_presets())
+    return render_template("impact/report_form.html", form=form, presets=_presets(form))
 
 
 def _computed(form: ReportForm):
@@ -121,7 +124,7 @@ def preview():
     form = _report_form()
     figures = _computed(form)
     if figures is None:
-        return render_template("impact/report_form.html", form=form, presets=_presets()), 400
+        return render_template("impact/report_form.html", form=form, presets=_presets(form)), 400
     issue_form = _issue_form(formdata=None)
     return render_template(
         "impact/preview.html", form=form, figures=figures, issue_form=issue_form,
@@ -149,7 +152,7 @@ def draft_pdf():
     form = _report_form()
     figures = _computed(form)
     if figures is None:
-        return render_template("impact/report_form.html", form=form, presets=_presets()), 400
+        return render_template("impact/report_form.html", form=form, presets=_presets(form)), 400
     rendered = render_draft(figures, form.lang.data)
     return _pdf_response(rendered.pdf, f"impact-draft-{figures.period_from}-{figures.period_to}.pdf")
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pypdf import PdfReader
 
 from app.accounts.roles import Role
+from app.clock import today_lima
 from app.impact.services import issue_report
 
 JUNE = {"start": "2026-06-01", "end": "2026-06-30", "basis": "accrual", "lang": "en"}
@@ -153,3 +156,37 @@ def test_cli_writes_a_draft_pdf_and_refuses_reversed_dates(app, season, tmp_path
     reversed_dates = runner.invoke(args=["report", "impact", "--from", "2026-06-30", "--to", "2026-06-01",
                                          "-o", str(tmp_path / "x.pdf")])
     assert reversed_dates.exit_code != 0 and "before it starts" in reversed_dates.output
+
+
+def test_quick_periods_open_the_preview_keeping_the_chosen_report(client, auth, season):
+    auth.login_as(Role.MANAGER)
+    page = client.get("/impact", query_string={"communities": "huacahuasi", "basis": "cash", "lang": "en"})
+    html = page.get_data(as_text=True)
+    links = [link.replace("&amp;", "&") for link in re.findall(r'href="(/impact/preview\?[^"]+)"', html)]
+    assert len(links) == 4 and "<script" not in html  # plain links: nothing for a strict CSP to block
+    today = today_lima()
+    last_year = f"start={today.year - 1}-01-01&end={today.year - 1}-12-31"
+    assert any(last_year in link for link in links)
+    for link in links:
+        args = parse_qs(urlsplit(link).query)
+        assert (args["communities"], args["basis"], args["lang"]) == (["huacahuasi"], ["cash"], ["en"])
+        preview = client.get(link)
+        assert preview.status_code == 200 and "Cash basis" in preview.get_data(as_text=True)
+
+
+def test_quick_periods_leave_out_what_the_form_does_not_offer(client, auth, db_session):
+    auth.login_as(Role.MANAGER)
+    html = client.get("/impact", query_string={"communities": "atlantis", "basis": "barter"}).get_data(as_text=True)
+    links = re.findall(r'href="(/impact/preview\?[^"]+)"', html)
+    assert links and not any("atlantis" in link or "barter" in link for link in links)
+
+
+def test_preview_runs_the_same_queries_for_an_empty_period_as_for_a_full_one(app, client, auth, season,
+                                                                              count_queries):
+    auth.login_as(Role.MANAGER)
+    with app.app_context(), count_queries() as full:
+        assert client.get("/impact/preview", query_string=JUNE).status_code == 200
+    with app.app_context(), count_queries() as empty:
+        page = client.get("/impact/preview", query_string={**JUNE, "start": "2019-01-01", "end": "2019-01-31"})
+        assert "No treks in this period" in page.get_data(as_text=True)
+    assert len(empty) == len(full)
