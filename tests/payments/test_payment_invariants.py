@@ -227,7 +227,7 @@ def build_machine(world: World, build, seen: Counter):
 
         def attempt(self, label: str, expected: type[Exception] | None, action):
             """Run `action`; it must be refused with exactly `expected` (writing nothing), or pass."""
-            before = what_is_written()
+            before = what_is_written() if expected is not None else None
             try:
                 result = action()
             except (PaymentError, LedgerError) as refusal:
