@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
@@ -144,6 +145,14 @@ def db_session(app: Flask) -> Iterator:
     No app context stays pushed during the test, so each request gets its own `g` (locale,
     signed-in user), as in production; tests that call services use the `ctx` fixture.
     """
+    with rolled_back_session(app) as session:
+        yield session
+
+
+@contextmanager
+def rolled_back_session(app: Flask) -> Iterator:
+    """Swap `db.session` for one on a single connection whose transaction is rolled back on exit
+    (commits inside become savepoints)."""
     with app.app_context():
         connection = db.engine.connect()
     outer = connection.begin()
@@ -209,7 +218,6 @@ def auth(client, build) -> Auth:
 @pytest.fixture
 def count_queries(app: Flask):
     """Count the SQL statements run inside a `with count_queries() as counter:` block."""
-    from contextlib import contextmanager
 
     @contextmanager
     def counting():

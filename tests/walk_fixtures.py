@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy.orm import sessionmaker
 
 from app.extensions import db
-from tests.conftest import TestSession
+from tests.conftest import rolled_back_session
 from tests.route_walk import collect_access_rules, sample_values
 
 
@@ -35,20 +34,8 @@ def walk_app(make_committed_app) -> Flask:
 @pytest.fixture
 def walk_session(walk_app: Flask) -> Iterator:
     """The walk database in one transaction rolled back after the test; requests share it."""
-    with walk_app.app_context():
-        connection = db.engine.connect()
-    outer = connection.begin()
-    original = db.session
-    db.session = TestSession(
-        sessionmaker(bind=connection, join_transaction_mode="create_savepoint"), scopefunc=lambda: 0
-    )
-    try:
-        yield db.session
-    finally:
-        db.session.really_remove()
-        db.session = original
-        outer.rollback()
-        connection.close()
+    with rolled_back_session(walk_app) as session:
+        yield session
 
 
 @pytest.fixture
