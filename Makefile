@@ -6,7 +6,34 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask
 PORT ?= 5000
 
-.PHONY: run test translations messages lint bench audit clean
+SYSTEM_PACKAGES_LIST ?= system-packages.txt
+
+.PHONY: run test translations messages lint bench audit clean system-packages system-packages-run
+
+# The Debian packages the app (`run` lines) and its tests (every line) need: system-packages.txt.
+# Missing ones are installed with apt-get when running as root; otherwise make stops and says how.
+define require_system_packages
+@wanted=$$(awk -v scope=$(1) '!/^#/ && NF && (scope == "test" || $$2 == scope) { print $$1 }' $(SYSTEM_PACKAGES_LIST)); \
+if ! command -v dpkg-query >/dev/null; then \
+  echo "warning: not a Debian system; install the equivalents of: $$(echo $$wanted)"; exit 0; fi; \
+missing=$$(for package in $$wanted; do \
+  dpkg-query -W -f='$${Status}\n' $$package 2>/dev/null | grep -q '^install ok installed$$' || echo $$package; \
+done | tr '\n' ' ' | sed 's/ $$//'); \
+if [ -z "$$missing" ]; then exit 0; fi; \
+if [ "$$(id -u)" = 0 ]; then \
+  echo "== installing Debian packages: $$missing"; \
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+else \
+  echo "Missing Debian packages: $$missing. Install them with: sudo apt-get install $$missing" >&2; exit 1; \
+fi
+endef
+
+## system-packages: check (as root, install) every Debian package of system-packages.txt
+system-packages:
+	$(call require_system_packages,test)
+
+system-packages-run:
+	$(call require_system_packages,run)
 
 $(BIN)/python:
 	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
@@ -29,14 +56,14 @@ translations: | $(BIN)/python
 	done; true
 
 ## run: set up, migrate the SQLite database, load demo data once, serve on 127.0.0.1:$(PORT)
-run: $(VENV)/.installed-run translations
+run: system-packages-run $(VENV)/.installed-run translations
 	@mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## test: the whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set
-test: $(VENV)/.installed-dev translations
+test: system-packages $(VENV)/.installed-dev translations
 	@set -e; \
 	echo "== pytest on SQLite"; \
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS); \

@@ -5,7 +5,7 @@
   its base URL, `.app` the Flask app (use `live_server.app.app_context()` to set up data, and
   commit it: the server sees only committed rows).
 - `browser` (module): Chromium through Playwright's sync API. Never `playwright install`: the
-  system's /usr/bin/chromium is used. Without it the tests fail when `CI` is set, else skip.
+  system's /usr/bin/chromium is used (tests/tools.py: missing, it fails under CI, else skips).
 - `page` / `browser_page`: a fresh context (cookies, storage) and page per test, its base URL
   the live server; when the test fails a screenshot goes to test-artifacts/.
 - `login(page, email, password)`, `make_user(live_server, role, language)`.
@@ -29,8 +29,8 @@ from app.accounts.roles import Role
 from app.accounts.services import create_user
 from app.extensions import db
 from app.partners.models import Partner
+from tests.tools import require_tool
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
@@ -88,15 +88,11 @@ def live_server(make_committed_app) -> Iterator[LiveServer]:
 def browser():
     """Chromium, headless, from the system (never downloaded). One per test module, closed
     after it: Playwright's sync API allows one running instance, and a module may start its own."""
-    if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(f"browser tests must run in CI: {reason}")
-        pytest.skip(reason)
+    executable = require_tool("chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         try:
             yield chromium
         finally:

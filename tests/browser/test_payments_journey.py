@@ -7,8 +7,6 @@ Uses a minimal local live server (werkzeug on port 0) and the shared `browser` f
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import threading
 from datetime import timedelta
 
@@ -26,18 +24,17 @@ from app.operations.models import DepartureStatus, NightKind
 from app.registries.models import PayeeKind
 from tests.builders import Builders
 from tests.operations.builders import OperationsBuilders
+from tests.tools import require_tool
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(scope="module")
 def journey_app(make_committed_app):
     """A committed database with an accountant and a completed, unposted trek (homestay S/ 60)."""
-    if not shutil.which(CHROMIUM) and not os.environ.get("CI"):
-        pytest.skip("Chromium is not installed")
+    require_tool("chromium")
     app = make_committed_app("payments_browser")
     with app.app_context():
         build = Builders(db.session)

@@ -11,11 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.accounts.roles import Role
-
-try:
-    from tests.browser.conftest import BROWSER_PASSWORD, login, make_user
-except ImportError:  # the shared browser fixtures (accounts helper) are not merged yet
-    pytest.skip("the shared live_server/page fixtures are not merged yet", allow_module_level=True)
+from tests.browser.conftest import BROWSER_PASSWORD, login, make_user
 
 DATA = Path(__file__).resolve().parents[1] / "registries" / "data"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import shutil
 import subprocess
 from datetime import date
 from decimal import Decimal as D
@@ -22,6 +21,7 @@ from app.impact.figures import (
 )
 from app.impact.render import Issue, figures_csv, render_html, render_pdf
 from tests.impact.samples import has_row, sample_figures
+from tests.tools import require_tool
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +58,7 @@ def test_page_numbers_and_a_contents_list_with_page_numbers(issued):
 
 def test_qpdf_finds_no_errors(issued, tmp_path):
     _, rendered = issued
-    qpdf = shutil.which("qpdf")
-    assert qpdf, "qpdf is needed to check the PDF"
+    qpdf = require_tool("qpdf")
     path = tmp_path / "report.pdf"
     path.write_bytes(rendered.pdf)
     result = subprocess.run([qpdf, "--check", str(path)], capture_output=True, text=True)

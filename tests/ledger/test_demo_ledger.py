@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import pytest
@@ -16,7 +15,6 @@ from app.operations.models import Departure, DepartureStatus
 from tests.ledger.test_reports import cli_balances, hledger_balances
 
 
-@pytest.mark.skipif(shutil.which("hledger") is None, reason="hledger is not installed")
 def test_demo_season_is_posted_closed_and_hledger_agrees(app, ctx, tmp_path):
     seed_demo()
     completed = db.session.scalar(select(func.count(Departure.id)).where(

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 import subprocess
 from decimal import Decimal
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, text
 
@@ -28,6 +26,7 @@ from app.ledger.queries import (
 from app.ledger.services import payable_account, post_departure
 from app.ledger.verification import CHECKS, register_check, run_checks
 from tests.ledger.conftest import COMPLETED_DEPARTURE_TOTAL, settle
+from tests.tools import require_tool
 
 
 def porter_obligation(departure) -> Obligation:
@@ -111,7 +110,7 @@ def cli_balances(app) -> dict[str, Decimal]:
 
 
 def hledger_balances(path) -> dict[str, Decimal]:
-    output = subprocess.run(["hledger", "-f", str(path), "balance", "--flat", "--no-total", "-O", "csv"],
+    output = subprocess.run([require_tool("hledger"), "-f", str(path), "balance", "--flat", "--no-total", "-O", "csv"],
                             check=True, capture_output=True, text=True).stdout
     balances = {}
     for row in csv.DictReader(io.StringIO(output)):
@@ -120,7 +119,6 @@ def hledger_balances(path) -> dict[str, Decimal]:
     return balances
 
 
-@pytest.mark.skipif(shutil.which("hledger") is None, reason="hledger is not installed")
 def test_hledger_reads_the_export_with_the_same_balances(app, ledger, completed_departure, tmp_path):
     post_departure(completed_departure(days_ago=4), ledger.actor.id)
     departure = completed_departure(days_ago=2, rates=False)
