@@ -10,19 +10,27 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 import pytest
+import time_machine
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from app import create_app
+from app.clock import LIMA
 from app.extensions import db
 from config import TestConfig
 from tests.builders import Builders
 
 PASSWORD = "correct-horse-battery"
+# Where period, ageing and dashboard tests live (`frozen_clock`): a Tuesday evening in Cusco when
+# it is already Wednesday in UTC, early in a month, so "today", "last month" and "this week" are
+# the same on every run, and a date taken from UTC instead of Lima shows.
+FROZEN_NOW = datetime(2026, 11, 3, 21, 30, tzinfo=LIMA)
 
 
 def is_postgres() -> bool:
@@ -39,10 +47,34 @@ def reset_postgres_schema(url: str) -> None:
     engine.dispose()
 
 
+def recreate_postgres_database(url: str, name: str) -> str:
+    """A new, empty database named `name` on `url`'s server (dropped first); its URL."""
+    target = make_url(url).set(database=name)
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return target.render_as_string(hide_password=False)
+
+
+def pytest_configure(config) -> None:
+    """Compile the catalogues once, before any worker starts (workers would race on the files)."""
+    if not hasattr(config, "workerinput"):
+        compile_catalogues()
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    """PostgreSQL from TEST_DATABASE_URL (schema reset), else a fresh SQLite file."""
+def database_url(tmp_path_factory, worker_id: str) -> str:
+    """PostgreSQL from TEST_DATABASE_URL, else a fresh SQLite file.
+
+    Run in parallel (pytest-xdist), each worker gets its own PostgreSQL database, named after
+    TEST_DATABASE_URL's plus the worker's id (`test_gw0`); a lone run resets that database's
+    schema. SQLite files live in each worker's own temporary folder.
+    """
     url = os.environ.get("TEST_DATABASE_URL")
+    if url and worker_id != "master":
+        return recreate_postgres_database(url, f"{make_url(url).database}_{worker_id}")
     if url:
         reset_postgres_schema(url)
         return url
@@ -70,7 +102,6 @@ def compile_catalogues() -> None:
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
     """The application, with the schema built by running every migration once."""
-    compile_catalogues()
     application = create_app({**_test_settings(), "SQLALCHEMY_DATABASE_URI": database_url})
     with application.app_context():
         upgrade()
@@ -89,18 +120,9 @@ def make_committed_app(database_url: str, tmp_path_factory):
     app whose database is new and migrated: a temporary SQLite file, or on PostgreSQL a database
     named after TEST_DATABASE_URL's plus `_browser`, dropped and recreated.
     """
-    from sqlalchemy.engine import make_url
-
     def build(name: str, **settings) -> Flask:
         if database_url.startswith("postgresql"):
-            base = make_url(database_url)
-            target = base.set(database=f"{base.database}_{name}")
-            admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-                connection.execute(text(f'CREATE DATABASE "{target.database}"'))
-            admin.dispose()
-            url = target.render_as_string(hide_password=False)
+            url = recreate_postgres_database(database_url, f"{make_url(database_url).database}_{name}")
         else:
             url = f"sqlite:///{tmp_path_factory.mktemp(name) / f'{name}.db'}"
         application = create_app({**_test_settings(), "SQLALCHEMY_DATABASE_URI": url, **settings})
@@ -168,6 +190,13 @@ def rolled_back_session(app: Flask) -> Iterator:
         db.session = original
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def frozen_clock():
+    """Time stands still at FROZEN_NOW (time-machine), so dates computed from today never drift."""
+    with time_machine.travel(FROZEN_NOW, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from app.accounts.roles import Role
 from tests.browser.conftest import BROWSER_PASSWORD, login, make_user
@@ -32,6 +33,7 @@ def test_manager_imports_a_spanish_csv_after_its_preview(page, live_server):
     assert "3 records imported." in page.inner_text("main")
 
     page.click("[data-testid=switch-language]")
+    expect(page.get_by_test_id("switch-language")).to_have_text("English")
     page.goto("/families?q=Cusihuam%C3%A1n+Puma")
     listing = page.inner_text("main")
     assert "Familias anfitrionas" in listing

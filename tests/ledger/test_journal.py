@@ -31,6 +31,9 @@ from app.ledger.verification import run_checks
 from app.registries.models import PayeeKind, PaymentMethod
 from tests.conftest import is_postgres
 
+# Periods, ageing and "today" are computed from the clock: hold it still (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 def entry_count() -> int:
     return db.session.scalar(select(func.count(JournalEntry.id)))

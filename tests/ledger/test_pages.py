@@ -18,6 +18,9 @@ from app.ledger.services import payable_account, post_departure
 from tests.ledger.access_rules import EXPECTED_ACCESS
 from tests.ledger.conftest import last_month_day, settle
 
+# Periods, ageing and "today" are computed from the clock: hold it still (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 @pytest.fixture
 def accountant(auth):

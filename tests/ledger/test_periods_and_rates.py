@@ -36,6 +36,9 @@ from app.ledger.services import (
 from app.registries.models import PayeeKind
 from tests.ledger.conftest import Delivered, last_month_day
 
+# Periods, ageing and "today" are computed from the clock: hold it still (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 def test_accountant_closes_last_month_and_nothing_can_be_posted_into_it(ledger):
     day = last_month_day()

@@ -22,6 +22,9 @@ from app.operations.models import (
 )
 from app.registries.models import StaffRole
 
+# Periods, ageing and "today" are computed from the clock: hold it still (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 @pytest.fixture
 def classic(build, ops):

@@ -30,7 +30,8 @@ from app.payments.services import (
     void_payment,
 )
 
-pytestmark = pytest.mark.usefixtures("ctx")  # these tests call services directly
+# They call services directly, and compute periods and ageing from a clock held still.
+pytestmark = pytest.mark.usefixtures("frozen_clock", "ctx")
 
 
 @pytest.fixture

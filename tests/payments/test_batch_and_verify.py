@@ -23,7 +23,8 @@ from app.registries.models import PayeeKind
 from app.registries.services import archive_record
 from tests.payments.conftest import Delivered, new_key
 
-pytestmark = pytest.mark.usefixtures("ctx")  # these tests call services directly
+# They call services directly, and compute periods and ageing from a clock held still.
+pytestmark = pytest.mark.usefixtures("frozen_clock", "ctx")
 
 
 def owe_in_bulk(payments, build, payees: int, per_payee: int, community, rate: str = "30.00") -> None:

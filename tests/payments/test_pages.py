@@ -17,6 +17,9 @@ from app.ledger.models import ObligationStatus
 from app.payments.models import Payment, PaymentBatch, PaymentStatus
 from tests.payments.test_receipt_documents import pdf_text
 
+# Periods, ageing and "today" are computed from the clock: hold it still (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 def form_token(html: str) -> str:
     return re.search(r'name="form_token" type="hidden" value="([^"]+)"', html).group(1)
