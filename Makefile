@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask
 PORT ?= 5000
+# Test processes (pytest-xdist): one per core by default; PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadgroup
 
 SYSTEM_PACKAGES_LIST ?= system-packages.txt
 
@@ -66,10 +69,10 @@ run: system-packages-run $(VENV)/.installed-run translations
 test: system-packages $(VENV)/.installed-dev translations
 	@set -e; \
 	echo "== pytest on SQLite"; \
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS); \
+	env -u TEST_DATABASE_URL $(PYTEST) $(PYTEST_ARGS); \
 	if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== pytest on PostgreSQL ($$TEST_DATABASE_URL)"; \
-	  $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS); \
+	  $(PYTEST) $(PYTEST_ARGS); \
 	fi
 
 ## messages FOLDER=app/registries: refresh one capability's Spanish catalogue from its source

@@ -41,10 +41,12 @@ _serial = itertools.count(1)
 
 
 def pytest_collection_modifyitems(items) -> None:
-    """Everything under tests/browser is a browser test."""
+    """Everything under tests/browser is a browser test, and all run on one xdist worker, so
+    the demo is seeded and served, and Chromium started, once."""
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -1,19 +1,17 @@
 """A manager plans a classic 3-day trek in a real browser, from an empty draft to the manifest.
 
-Uses its own small live server (a committed demo database served by werkzeug on a free port)
-and the shared `browser` fixture.
+Uses the shared live server (the demo data, committed) and its `page`; the departure it plans
+(15 December) is on a date no other journey plans.
 """
 
 from __future__ import annotations
 
 import io
-import threading
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.operations.models import Departure, HomestayAllocation
@@ -22,36 +20,8 @@ from tests.browser.steps import plan_and_confirm_departure
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def operations_server(make_committed_app):
-    """The demo data committed to a fresh database, served in a background thread."""
-    from app.demo.cli import seed_demo
-
-    app = make_committed_app("operations_browser")
-    with app.app_context():
-        seed_demo()
-        db.session.commit()
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture
-def page(operations_server, browser):
-    """A page on this module's server, in the session's Chromium (tests/browser/conftest.py):
-    a second sync_playwright() while the session's runs is refused ("inside the asyncio loop")."""
-    _, url = operations_server
-    context = browser.new_context(base_url=url, accept_downloads=True)
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
-
-
-def test_manager_plans_a_classic_trek_and_prints_the_manifest(operations_server, page):
-    app, _ = operations_server
+def test_manager_plans_a_classic_trek_and_prints_the_manifest(live_server, page):
+    app = live_server.app
     page.goto("/login")
     page.fill("input[name=email]", "manager@lares.example")
     page.fill("input[name=password]", "lares-demo-2026")

@@ -1,25 +1,22 @@
 """In a real browser: an accountant posts a completed trek, pays a family in cash, prints the
 receipt (with the amount in words), and the family's statement shows nothing owed.
 
-Uses a minimal local live server (werkzeug on port 0) and the shared `browser` fixture.
+Uses the shared live server (the demo data) and its `page`, with its own community and trek.
 """
 
 from __future__ import annotations
 
 import io
-import threading
 from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from app.accounts.roles import Role
 from app.clock import today_lima
 from app.extensions import db
-from app.ledger.models import Account, ServiceKind
-from app.ledger.rates import add_rate
+from app.ledger.models import Account
 from app.operations.models import DepartureStatus, NightKind
 from app.registries.models import PayeeKind
 from tests.builders import Builders
@@ -32,53 +29,31 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(scope="module")
-def journey_app(make_committed_app):
-    """A committed database with an accountant and a completed, unposted trek (homestay S/ 60)."""
+def journey(live_server) -> dict:
+    """On the shared demo server: an accountant and a completed, unposted trek through a new
+    community at the demo's general rates (homestay S/ 60, visitor fee S/ 10)."""
     require_tool("chromium")
-    app = make_committed_app("payments_browser")
-    with app.app_context():
+    with live_server.app.app_context():
         build = Builders(db.session)
         ops = OperationsBuilders(build)
-        accountant = build.user(role=Role.ACCOUNTANT, email="rosa@example.com", full_name="Rosa Condori",
-                                password=PASSWORD, language="en")
-        add_rate(ServiceKind.HOMESTAY_NIGHT, "60.00", today_lima() - timedelta(days=365), None, accountant.id)
-        add_rate(ServiceKind.VISITOR_FEE, "10.00", today_lima() - timedelta(days=365), None, accountant.id)
-        huacahuasi = build.community(name="Huacahuasi")
-        family = build.family(huacahuasi, household_head="Justina Ñaupa Huillca")
+        build.user(role=Role.ACCOUNTANT, email="rosa@example.com", full_name="Rosa Condori",
+                   password=PASSWORD, language="en")
+        pampacorral = build.community(name="Pampacorral")
+        family = build.family(pampacorral, household_head="Justina Ñaupa Huillca")
         start = today_lima() - timedelta(days=3)
-        route = ops.route(nights=[(NightKind.HOMESTAY, huacahuasi), (NightKind.NONE, None)])
+        route = ops.route(nights=[(NightKind.HOMESTAY, pampacorral), (NightKind.NONE, None)])
         departure = ops.departure(route, start=start, status=DepartureStatus.COMPLETED, code="LAR-TEST-A")
         ops.traveller(departure, walked=True)
         ops.traveller(departure, walked=True)
         ops.allocation(departure, family, start, guests=2, guests_actual=2)
         db.session.commit()
-        app.config["JOURNEY"] = {"departure_id": departure.id, "family_id": family.id}
+        ids = {"departure_id": departure.id, "family_id": family.id}
         db.session.remove()
-    return app
+    return ids
 
 
-@pytest.fixture(scope="module")
-def server_url(journey_app):
-    server = make_server("127.0.0.1", 0, journey_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture
-def page(server_url, browser):
-    """A page on this module's server, in the session's Chromium (tests/browser/conftest.py):
-    a second sync_playwright() while the session's runs is refused ("inside the asyncio loop")."""
-    context = browser.new_context(base_url=server_url, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
-def test_accountant_posts_a_trek_pays_the_family_prints_the_receipt_and_nothing_is_owed(journey_app, page):
-    ids = journey_app.config["JOURNEY"]
+def test_accountant_posts_a_trek_pays_the_family_prints_the_receipt_and_nothing_is_owed(live_server, journey, page):
+    ids = journey
     page.goto("/login")
     page.fill("input[name=email]", "rosa@example.com")
     page.fill("input[name=password]", PASSWORD)
@@ -93,7 +68,7 @@ def test_accountant_posts_a_trek_pays_the_family_prints_the_receipt_and_nothing_
     assert "posted" in page.inner_text("main").lower()
 
     # From the family's statement, pay it in cash (the form is prefilled with what it is owed).
-    with journey_app.app_context():
+    with live_server.app.app_context():
         account_id = db.session.scalar(select(Account.id).where(
             Account.payee_kind == PayeeKind.FAMILY, Account.payee_id == ids["family_id"]))
         db.session.remove()
