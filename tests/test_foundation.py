@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,6 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from app.accounts.roles import Role
+from app.clock import now_utc, today_lima
 from app.extensions import db
 from app.forms import MAX_RECORD_ID, id_or_none, record_id
 from app.money import MoneyError, format_money, round_money, to_money
@@ -99,3 +100,9 @@ def test_security_headers_on_every_response(client):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_frozen_clock_stands_still_on_a_lima_evening_that_is_already_tomorrow_in_utc(frozen_clock):
+    first = now_utc()
+    assert today_lima() == date(2026, 11, 3) and first.date() == date(2026, 11, 4)
+    assert now_utc() == first
