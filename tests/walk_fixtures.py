@@ -1,4 +1,5 @@
-"""Fixtures for the tests that walk every route on the demo data: seeded once, rolled back each test.
+"""Fixtures for tests on the demo data (walking every route, reading the demo season): seeded
+once per worker, each test rolled back.
 
 A test module uses them with `pytest_plugins = ["tests.walk_fixtures"]` (this module must not
 be imported directly, so pytest can register it as a plugin).
@@ -43,3 +44,11 @@ def walk_samples(walk_app: Flask, walk_session) -> dict[str, Any]:
     """The URL parameter values on the demo data (see `sample_values`)."""
     with walk_app.app_context():
         return sample_values(collect_access_rules().url_params)
+
+
+@pytest.fixture
+def demo(walk_app: Flask, walk_session) -> Iterator:
+    """The demo data (seeded once per worker) for tests that read or change it: the walk
+    database's rolled-back session, with the walk app's context pushed for service calls."""
+    with walk_app.app_context():
+        yield walk_session

@@ -7,16 +7,17 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from app.demo.cli import seed_demo
 from app.extensions import db
 from app.ledger.models import AccountingPeriod, EntrySource, JournalEntry
 from app.ledger.services import PeriodClosed, ensure_period_open
 from app.operations.models import Departure, DepartureStatus
 from tests.ledger.test_reports import cli_balances, hledger_balances
 
+pytest_plugins = ["tests.walk_fixtures"]  # demo: the demo data, seeded once per worker
 
-def test_demo_season_is_posted_closed_and_hledger_agrees(app, ctx, tmp_path):
-    seed_demo()
+
+def test_demo_season_is_posted_closed_and_hledger_agrees(walk_app, demo, tmp_path):
+    app = walk_app
     completed = db.session.scalar(select(func.count(Departure.id)).where(
         Departure.status == DepartureStatus.COMPLETED))
     posted = db.session.scalar(select(func.count(Departure.id)).where(Departure.posted_at.is_not(None)))

@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from app.demo.cli import seed_demo
 from app.operations.actuals import departure_services
 from app.operations.errors import DepartureNotReady
 from app.operations.models import Departure, DepartureStatus, Route, ServiceKind, UitValue
@@ -16,13 +15,7 @@ from app.operations.services import change_status
 from app.registries.models import Community
 
 S = DepartureStatus
-
-
-@pytest.fixture
-def demo(ctx, db_session):
-    seed_demo()
-    db_session.flush()
-    return db_session
+pytest_plugins = ["tests.walk_fixtures"]  # demo: the demo data, seeded once per worker
 
 
 def test_demo_has_the_four_routes_and_the_parameters(demo):
