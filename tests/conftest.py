@@ -92,6 +92,7 @@ def make_committed_app(database_url: str, tmp_path_factory):
     from sqlalchemy.engine import make_url
 
     def build(name: str, **settings) -> Flask:
+        compile_catalogues()  # as the `app` fixture does: pages in Spanish need current catalogues
         if database_url.startswith("postgresql"):
             base = make_url(database_url)
             target = base.set(database=f"{base.database}_{name}")
