@@ -21,6 +21,8 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'lares.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # SQLite: how long a writer waits for another's write lock before the "busy, try again" page.
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "10000"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -36,7 +36,7 @@ def register_extensions(app: Flask) -> None:
     from app.i18n import select_locale, select_timezone
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translation_directories(app))
-    db.init_app(app)
+    register_database(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
@@ -47,6 +47,17 @@ def register_extensions(app: Flask) -> None:
     from app.accounts.services import load_user
 
     login_manager.user_loader(load_user)
+
+
+def register_database(app: Flask) -> None:
+    """Bind the database; on SQLite, set up each engine's connections and write lock."""
+    from app.database import configure_sqlite_engine
+    from app.extensions import db
+
+    db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            configure_sqlite_engine(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
 
 def translation_directories(app: Flask) -> str:
