@@ -121,7 +121,6 @@ def make_committed_app(database_url: str, tmp_path_factory):
     named after TEST_DATABASE_URL's plus `_browser`, dropped and recreated.
     """
     def build(name: str, **settings) -> Flask:
-        compile_catalogues()  # as the `app` fixture does: pages in Spanish need current catalogues
         if database_url.startswith("postgresql"):
             url = recreate_postgres_database(database_url, f"{make_url(database_url).database}_{name}")
         else:
