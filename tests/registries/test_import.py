@@ -263,6 +263,20 @@ def test_a_batch_staged_before_values_were_kept_is_checked_whole(ctx, communitie
     assert preview_batch(batch).values == preview.values
 
 
+@pytest.mark.parametrize("language, upload_note, import_note", [
+    ("en", "takes a few seconds: click “Check the file” once and wait for the preview.",
+     "Importing several thousand rows takes a few seconds: click once and wait."),
+    ("es", "toma unos segundos: haga clic en «Revisar el archivo» una sola vez y espere la vista previa.",
+     "Importar varios miles de filas toma unos segundos: haga clic una sola vez y espere."),
+])
+def test_the_pages_say_a_large_file_takes_a_few_seconds(client, auth, communities, language, upload_note,
+                                                       import_note):
+    auth.login_as(Role.MANAGER, language=language)
+    assert upload_note in client.get("/families/import").get_data(as_text=True)
+    preview = upload(client, "/families/import", FAMILIES_ES)
+    assert preview.status_code == 200 and import_note in preview.get_data(as_text=True)
+
+
 # --- The same importer on the command line ---------------------------------------------------
 
 
