@@ -37,7 +37,8 @@ WORK = ROOT / "bench" / "work"
 ROWS = 5000
 SEED = 2026
 MANAGER = "import-bench@lares.example"
-PASSWORD = "import-bench-password-2026"  # nosec B105  (a throwaway user in a throwaway database)
+# A throwaway user in a throwaway database.
+PASSWORD = "import-bench-password-2026"  # nosec B105
 TARGET_S = 5.0
 
 COMMUNITIES = ["Huacahuasi", "Choquecancha", "Quishuarani", "Cuncani", "Patacancha", "Lares",
@@ -80,19 +81,29 @@ def _payment(rng: random.Random) -> list[str]:
             f"9{rng.randrange(10**7, 10**8)}" if method in ("yape", "plin") else ""]
 
 
-def family_file(rows: int = ROWS, seed: int = SEED) -> bytes:
+FILLER = ("Vive a dos horas de camino de Lares, pasando el abra de Ipsayccasa; habla quechua y "
+          "castellano; prefiere que le paguen en efectivo en la comunidad, con recibo firmado. ")
+
+
+def _note(rng: random.Random, length: int) -> str:
+    """A short note, or (length > 0) one padded with a realistic sentence to `length` characters."""
+    note = rng.choice(NOTES)
+    return (note + " " + FILLER * (1 + length // len(FILLER)))[:length].strip() if length else note
+
+
+def family_file(rows: int = ROWS, seed: int = SEED, note_length: int = 0) -> bytes:
     """A Spanish, semicolon-separated families file (as Excel in Peru writes it), UTF-8."""
     rng = random.Random(seed)
     header = ["Comunidad", "Jefe de hogar", "Género", "Camas", "Teléfono", "Medio de pago", "Banco",
               "Cuenta", "Número Yape/Plin", "Activo", "Observaciones"]
     body = [[rng.choice(COMMUNITIES), name, gender, str(rng.choice([2, 3, 3, 4, 4, 5, 6])),
              f"9{rng.randrange(10**7, 10**8)}", *_payment(rng), rng.choice(["sí", "sí", "no"]),
-             rng.choice(NOTES)]
+             _note(rng, note_length)]
             for name, gender in unique_names(rng, rows)]
     return _csv(header, body, ";")
 
 
-def staff_file(rows: int = ROWS, seed: int = SEED) -> bytes:
+def staff_file(rows: int = ROWS, seed: int = SEED, note_length: int = 0) -> bytes:
     """An English, comma-separated staff file, both date formats, several roles per person."""
     rng = random.Random(seed + 1)
     header = ["full_name", "dni", "birth_date", "gender", "community", "phone", "emergency_contact_name",
@@ -108,7 +119,7 @@ def staff_file(rows: int = ROWS, seed: int = SEED) -> bytes:
             rng.choice(COMMUNITIES + [""]), f"9{rng.randrange(10**7, 10**8)}",
             f"{rng.choice(GIVEN_FEMALE)} {rng.choice(SURNAMES)}", f"9{rng.randrange(10**7, 10**8)}",
             date(2027, rng.randrange(1, 13), 1).isoformat(), rng.choice(roles), *_payment(rng),
-            rng.choice(NOTES),
+            _note(rng, note_length),
         ])
     return _csv(header, body, ",")
 
@@ -239,8 +250,16 @@ def time_import(app, client, engine: str, kind: str, content: bytes, rows: int) 
                         len(import_statements), preview_cpu_s, import_cpu_s)
 
 
-def measure_imports(engine: str, url: str, rows: int = ROWS, log=print) -> list[ImportTiming]:
-    """Families then staff, `rows` each, into a fresh database at `url`."""
+def largest_note(make_file, rows: int, limit: int) -> int:
+    """The note length that brings a file of `rows` rows just under `limit` bytes (the upload cap)."""
+    spare = limit * 0.98 - len(make_file(rows))
+    return max(0, int(spare / rows) - 4)  # the filler is ASCII; a padded cell gains two quotes
+
+
+def measure_imports(engine: str, url: str, rows: int = ROWS, log=print,
+                    largest: bool = False) -> list[ImportTiming]:
+    """Families then staff, `rows` each, into a fresh database at `url`; with `largest`, each
+    file's notes padded so it is nearly as large as an upload may be (MAX_CONTENT_LENGTH)."""
     from app.extensions import db
 
     app = import_app(url)
@@ -249,7 +268,12 @@ def measure_imports(engine: str, url: str, rows: int = ROWS, log=print) -> list[
     if response.status_code != 302:
         raise RuntimeError(f"import bench sign-in failed on {engine}: HTTP {response.status_code}")
     timings = []
-    for kind, content in (("families", family_file(rows)), ("staff", staff_file(rows))):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    files = []
+    for kind, make_file in (("families", family_file), ("staff", staff_file)):
+        note_length = largest_note(make_file, rows, limit) if largest else 0
+        files.append((kind, make_file(rows, note_length=note_length)))
+    for kind, content in files:
         log(f"import of {rows:,} {kind} on {engine} ({len(content) / 1024:.0f} KiB)")
         timings.append(time_import(app, client, engine, kind, content, rows))
     with app.app_context():
@@ -273,12 +297,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=ROWS, help="rows per file")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--largest", action="store_true",
+                        help="pad the notes so each file is nearly as large as an upload may be (2 MiB)")
     args = parser.parse_args()
     os.chdir(ROOT)
-    timings = measure_imports("SQLite", fresh_sqlite(), args.rows)
+    timings = measure_imports("SQLite", fresh_sqlite(), args.rows, largest=args.largest)
     pg_url = os.environ.get("TEST_DATABASE_URL", "")
     if pg_url.startswith("postgresql") and not args.no_postgres:
-        timings += measure_imports("PostgreSQL", fresh_postgres(pg_url), args.rows)
+        timings += measure_imports("PostgreSQL", fresh_postgres(pg_url), args.rows, largest=args.largest)
     print("\n| measure | database | result | target | verdict |\n|---|---|---|---|---|")
     print("\n".join(import_rows(timings)))
     return 0
