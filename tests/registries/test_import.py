@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,13 +14,16 @@ from app.accounts.roles import Role
 from app.audit.models import AuditEvent
 from app.registries.importer import preview_batch, preview_file, stage_import
 from app.registries.models import (
+    Gender,
     HomestayFamily,
     ImportBatch,
     ImportKind,
     PaymentMethod,
     StaffMember,
     StaffRole,
+    StaffRoleLink,
 )
+from app.registries.services import RegistryError, create_record, create_records
 
 DATA = Path(__file__).parent / "data"
 FAMILIES_ES = (DATA / "familias_es.csv").read_bytes()
@@ -366,3 +370,66 @@ def test_a_file_of_200_rows_costs_as_many_queries_as_one_of_10(client, manager, 
     many = statements_for(make_file(200, first=10))
     assert count(db_session, model) == 1 + 10 + 200
     assert many == few
+
+
+
+# --- The bulk write behind "import all" ------------------------------------------------------
+
+
+def staff_values(dni: str, name: str, roles=(StaffRole.PORTER,)) -> dict:
+    """What the staff form gives for a person with only the required fields."""
+    return {"full_name": name, "dni": dni, "birth_date": date(1985, 3, 12), "gender": None,
+            "community_id": None, "phone": None, "emergency_contact_name": None,
+            "emergency_contact_phone": None, "insurance_expiry": None, "roles": set(roles),
+            "notes": None, "payment_method": PaymentMethod.CASH, "bank_name": None,
+            "bank_account": None, "wallet_phone": None}
+
+
+def test_a_bulk_creation_is_audited_as_a_one_by_one_creation_would_be(ctx, db_session):
+    one = create_record(StaffMember, staff_values("41234560", "Uno Quispe"), None, reason="by hand")
+    two, three = create_records(StaffMember, [staff_values("41234561", "Dos Ñaupa", (StaffRole.COOK, StaffRole.PORTER)),
+                                              staff_values("41234562", "Tres Huamán")], None, reason="by hand")
+    events = {event.entity_id: event for event in db_session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "staff_members"))}
+    assert set(events) == {one.id, two.id, three.id}
+
+    def shape(event) -> tuple:
+        after = {key: value for key, value in event.after.items() if key not in ("id", "dni", "full_name", "created_at")}
+        return event.action, event.actor_id, event.before, event.reason, after
+
+    assert shape(events[three.id]) == shape(events[one.id])
+    assert events[two.id].after["roles"] == ["cook", "porter"] and events[two.id].summary == "Dos Ñaupa"
+    assert events[two.id].after["id"] == two.id and events[two.id].after["dni"] == "41234561"
+    assert two.roles == {StaffRole.COOK, StaffRole.PORTER}
+
+
+def test_a_bulk_creation_checks_each_record_against_the_ones_before_it(ctx, db_session):
+    with pytest.raises(RegistryError, match="DNI 41234570 already belongs to Dos Ñaupa"):
+        create_records(StaffMember, [staff_values("41234570", "Dos Ñaupa"),
+                                     staff_values("41234570", "Tres Huamán")], None)
+    assert count(db_session, StaffMember) == 0
+
+
+def test_a_bulk_write_the_database_refuses_keeps_nothing(ctx, db_session):
+    batch = [staff_values("41234580", "Dos Ñaupa"), staff_values("4123", "Short Dni")]  # CHECK length(dni) = 8
+    with pytest.raises(RegistryError, match="This conflicts with an existing record"):
+        create_records(StaffMember, batch, None)
+    assert count(db_session, StaffMember) == 0 and count(db_session, AuditEvent) == 0
+    assert count(db_session, StaffRoleLink) == 0
+
+
+def test_the_new_families_are_told_apart_from_an_older_one_with_the_same_head(ctx, build, communities):
+    huacahuasi, choquecancha = communities["Huacahuasi"], communities["Choquecancha"]
+    older = build.family(community=huacahuasi, household_head="Rosa Layme")
+
+    def family(community, head) -> dict:
+        return {"community_id": community.id, "household_head": head, "host_gender": Gender.FEMALE,
+                "beds": 3, "phone": None, "active": True, "notes": None,
+                "payment_method": PaymentMethod.CASH, "bank_name": None, "bank_account": None,
+                "wallet_phone": None}
+
+    rosa, nilda = create_records(HomestayFamily, [family(choquecancha, "Rosa Layme"),
+                                                  family(huacahuasi, "Nilda Sutta")], None)
+    assert older.id not in (rosa.id, nilda.id)
+    assert (rosa.community_id, rosa.household_head) == (choquecancha.id, "Rosa Layme")
+    assert (nilda.community_id, nilda.household_head) == (huacahuasi.id, "Nilda Sutta")
