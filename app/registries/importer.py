@@ -6,7 +6,8 @@ the pages use and goes through the same `check_record` rules, plus a check for d
 within the file. Nothing is written until every row passes; then every row is created, each
 with its audit event, and one "import" event records the batch and who imported it. The
 database work is a fixed number of statements whatever the file's length (the rules' lookups
-are loaded once per file, the records and their audit events written in one flush).
+are loaded once per file; the records, a staff member's roles and the audit events are written
+in bulk statements).
 
 Between the preview and "import all" the parsed rows, and the values their forms gave, wait in an
 `ImportBatch` row, named by a random token; the confirmation checks them again against the
