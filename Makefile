@@ -88,7 +88,7 @@ messages: | $(BIN)/python
 	else $(BIN)/pybabel init -i $$out/messages.pot -d $$out -l es >/dev/null 2>&1; fi
 
 ## bench: 1- and 10-season databases under bench/work (reused while seed and code match; PostgreSQL
-## too when TEST_DATABASE_URL is set), then page times, queries, report PDF, batch run, RPS -> bench/results.md
+## too when TEST_DATABASE_URL is set), then page times, queries, report PDF, batch run, CSV import, RPS -> bench/results.md
 bench: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 

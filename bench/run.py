@@ -6,6 +6,8 @@ set), and writes the table to bench/results.md:
   administrator (warm-up first, then REQUESTS timed requests each), and SQL queries per page;
 - the year's impact report as PDF: total time, and the ratio to WeasyPrint alone on the same HTML;
 - a batch payment run of 1,000 obligations (flushed, then rolled back);
+- a CSV import of 5,000 families and of 5,000 staff, preview then "import all", into a fresh
+  database per engine (bench/import_timing.py, which also runs on its own);
 - requests per second of the dashboard under gunicorn (4 workers, loopback) against a bare
   Flask "hello" view under the same server in the same run.
 
@@ -37,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event, func, select, text  # noqa: E402
 
 from bench.databases import BenchDatabase, postgres_database, sqlite_database  # noqa: E402
+from bench.import_timing import fresh_postgres, fresh_sqlite, import_rows, measure_imports  # noqa: E402
 from bench.load import run_load  # noqa: E402
 
 REQUESTS = 40
@@ -500,7 +503,7 @@ def main() -> int:
         ten = measure_pages(pair[10], args.requests)
         out += page_table(engine, one, ten)
 
-    out += ["## Report, batch run, throughput", "",
+    out += ["## Report, batch run, CSV import, throughput", "",
             "| measure | database | result | target | verdict |", "|---|---|---|---|---|"]
     for engine, pair in by_engine.items():
         database = pair[10]
@@ -515,6 +518,9 @@ def main() -> int:
         out.append(f"| batch run | {database.label} | {batch.obligations:,} obligations, "
                    f"{batch.payments} payments in {batch.seconds:.2f} s | < {TARGET_BATCH_S:.0f} s | "
                    f"{_verdict(batch.seconds < TARGET_BATCH_S)} |")
+        log(f"CSV imports on a fresh {engine} database")
+        out += import_rows(measure_imports(
+            engine, fresh_sqlite() if engine == "SQLite" else fresh_postgres(pg_url), log=log))
         if not args.no_rps and engine == "SQLite":
             log(f"requests per second under gunicorn on {database.label}")
             rps = measure_rps(database, args.rps_seconds)

@@ -239,7 +239,8 @@ class ImportBatch(db.Model):
     kind: Mapped[ImportKind] = mapped_column(enum_column_type(ImportKind, "import_kind"))
     filename: Mapped[str] = mapped_column(String(255))
     row_count: Mapped[int] = mapped_column(Integer)
-    # {"encoding", "delimiter", "headers", "ignored_headers", "rows": [{"row", "cells"}]}
+    # {"encoding", "delimiter", "headers", "ignored_headers", "rows": [{"row", "cells", "values"}]}
+    # ("values": what the row's form gave, as JSON; see importer.stored_values)
     content: Mapped[dict] = mapped_column(JSON)
     # Who uploaded it; None for the command line, whose audit reason names the OS user.
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)

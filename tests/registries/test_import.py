@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,18 @@ from sqlalchemy import func, select
 
 from app.accounts.roles import Role
 from app.audit.models import AuditEvent
-from app.registries.models import HomestayFamily, ImportBatch, PaymentMethod, StaffMember, StaffRole
+from app.registries.importer import preview_batch, preview_file, stage_import
+from app.registries.models import (
+    Gender,
+    HomestayFamily,
+    ImportBatch,
+    ImportKind,
+    PaymentMethod,
+    StaffMember,
+    StaffRole,
+    StaffRoleLink,
+)
+from app.registries.services import RegistryError, create_record, create_records
 
 DATA = Path(__file__).parent / "data"
 FAMILIES_ES = (DATA / "familias_es.csv").read_bytes()
@@ -211,6 +223,64 @@ def test_a_batch_is_imported_once_and_only_by_its_uploader(client, auth, manager
     assert client.post("/families/import/confirm", data={"token": "x" * 500}).status_code == 302
 
 
+def test_each_row_is_read_on_its_own_nothing_carries_over_from_the_row_above(client, manager, communities,
+                                                                           db_session):
+    content = (
+        "community;household_head;gender;beds;phone;payment_method;bank_account;wallet_phone;active;notes\n"
+        "Huacahuasi;Rosa Layme;female;4;984111222;yape;;912345678;no;Baño seco\n"
+        "Huacahuasi;Nilda Sutta;female;2;;;;;;\n"
+        "Choquecancha;Hilario Apaza;male;3;;banco;;;;\n"          # row 4: the account is missing
+        "Choquecancha;Wilber Chalco;male;3;;banco;00412345678901;;;\n"
+        "Choquecancha;Edwin Puma;male;3;;yape;;;;\n"              # row 6: the number is missing
+    ).encode()
+    refused = upload(client, "/families/import", content).get_data(as_text=True)
+    assert "A bank transfer needs the account number." in refused
+    assert "Yape and Plin payments need the phone number." in refused
+    assert "Nothing was imported: 2 problems." in refused
+
+    good = "\n".join(line for n, line in enumerate(content.decode().splitlines()) if n not in (3, 5))
+    preview = upload(client, "/families/import", good.encode())
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    client.post("/families/import/confirm", data={"token": token_of(preview)})
+    families = {family.household_head: family for family in db_session.scalars(select(HomestayFamily))}
+    nilda = families["Nilda Sutta"]
+    assert (nilda.phone, nilda.wallet_phone, nilda.notes, nilda.active, nilda.payment_method) == (
+        None, None, None, True, PaymentMethod.CASH)
+    assert families["Wilber Chalco"].bank_account == "00412345678901"
+    assert families["Rosa Layme"].active is False and families["Rosa Layme"].notes == "Baño seco"
+
+
+@pytest.mark.parametrize("kind, content", [(ImportKind.FAMILIES, FAMILIES_ES), (ImportKind.STAFF, STAFF_EN)])
+def test_a_staged_file_is_confirmed_with_the_values_its_preview_showed(ctx, communities, kind, content):
+    preview = preview_file(kind, content, "file.csv", max_rows=10)
+    assert preview.ok, preview.errors
+    batch = stage_import(preview, None)
+    assert preview_batch(batch).values == preview.values
+
+
+def test_a_batch_staged_before_values_were_kept_is_checked_whole(ctx, communities, db_session):
+    preview = preview_file(ImportKind.STAFF, STAFF_EN, "staff.csv", max_rows=10)
+    batch = stage_import(preview, None)
+    batch.content = {**batch.content, "rows": [{"row": row["row"], "cells": row["cells"]}
+                                               for row in batch.content["rows"]]}
+    db_session.flush()
+    assert preview_batch(batch).values == preview.values
+
+
+@pytest.mark.parametrize("language, upload_note, import_note", [
+    ("en", "takes a few seconds: click “Check the file” once and wait for the preview.",
+     "Importing several thousand rows takes a few seconds: click once and wait."),
+    ("es", "toma unos segundos: haga clic en «Revisar el archivo» una sola vez y espere la vista previa.",
+     "Importar varios miles de filas toma unos segundos: haga clic una sola vez y espere."),
+])
+def test_the_pages_say_a_large_file_takes_a_few_seconds(client, auth, communities, language, upload_note,
+                                                       import_note):
+    auth.login_as(Role.MANAGER, language=language)
+    assert upload_note in client.get("/families/import").get_data(as_text=True)
+    preview = upload(client, "/families/import", FAMILIES_ES)
+    assert preview.status_code == 200 and import_note in preview.get_data(as_text=True)
+
+
 # --- The same importer on the command line ---------------------------------------------------
 
 
@@ -260,3 +330,106 @@ def test_staff_file_with_only_the_required_spanish_columns(client, manager, db_s
     assert staff["Américo Ñaupa Huillca"].roles == {StaffRole.PORTER, StaffRole.COOK}
     assert staff["Gregoria Ttito"].gender is None and staff["Gregoria Ttito"].community is None
     assert staff["Gregoria Ttito"].payment_method == PaymentMethod.CASH
+
+
+# --- Cost: the database work does not grow with the file --------------------------------------
+
+
+def families_file(rows: int, first: int) -> bytes:
+    """`rows` distinct families over two communities, numbered from `first`."""
+    lines = ["Comunidad;Jefe de hogar;Género;Camas;Medio de pago;Número Yape/Plin"]
+    lines += [f"{('Huacahuasi', 'Choquecancha')[n % 2]};Nilda Ñaupa Cusihuamán {n};mujer;3;yape;9{n:08d}"
+              for n in range(first, first + rows)]
+    return "\n".join(lines).encode()
+
+
+def staff_file(rows: int, first: int) -> bytes:
+    """`rows` distinct staff members (DNIs from `first`), some from a community, some porters."""
+    lines = ["full_name,dni,birth_date,community,roles"]
+    lines += [f"Américo Ñahui {n},{45000000 + n:08d},1990-01-01,{('Huacahuasi', '')[n % 2]},"
+              f"{('porter;cook', 'guide')[n % 2]}" for n in range(first, first + rows)]
+    return "\n".join(lines).encode()
+
+
+@pytest.mark.parametrize("kind, make_file", [("families", families_file), ("staff", staff_file)])
+def test_a_file_of_200_rows_costs_as_many_queries_as_one_of_10(client, manager, build, communities,
+                                                             db_session, count_queries, kind, make_file):
+    build.family(community=communities["Huacahuasi"], household_head="Juana Quispe")
+    build.staff(full_name="Faustino Mamani Sutta", dni="41234501")
+
+    def statements_for(content: bytes) -> tuple[int, int]:
+        with client.application.app_context(), count_queries() as preview:
+            response = upload(client, f"/{kind}/import", content)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        with client.application.app_context(), count_queries() as confirm:
+            assert client.post(f"/{kind}/import/confirm", data={"token": token_of(response)}).status_code == 302
+        return len(preview), len(confirm)
+
+    model = HomestayFamily if kind == "families" else StaffMember
+    few = statements_for(make_file(10, first=0))
+    many = statements_for(make_file(200, first=10))
+    assert count(db_session, model) == 1 + 10 + 200
+    assert many == few
+
+
+
+# --- The bulk write behind "import all" ------------------------------------------------------
+
+
+def staff_values(dni: str, name: str, roles=(StaffRole.PORTER,)) -> dict:
+    """What the staff form gives for a person with only the required fields."""
+    return {"full_name": name, "dni": dni, "birth_date": date(1985, 3, 12), "gender": None,
+            "community_id": None, "phone": None, "emergency_contact_name": None,
+            "emergency_contact_phone": None, "insurance_expiry": None, "roles": set(roles),
+            "notes": None, "payment_method": PaymentMethod.CASH, "bank_name": None,
+            "bank_account": None, "wallet_phone": None}
+
+
+def test_a_bulk_creation_is_audited_as_a_one_by_one_creation_would_be(ctx, db_session):
+    one = create_record(StaffMember, staff_values("41234560", "Uno Quispe"), None, reason="by hand")
+    two, three = create_records(StaffMember, [staff_values("41234561", "Dos Ñaupa", (StaffRole.COOK, StaffRole.PORTER)),
+                                              staff_values("41234562", "Tres Huamán")], None, reason="by hand")
+    events = {event.entity_id: event for event in db_session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "staff_members"))}
+    assert set(events) == {one.id, two.id, three.id}
+
+    def shape(event) -> tuple:
+        after = {key: value for key, value in event.after.items() if key not in ("id", "dni", "full_name", "created_at")}
+        return event.action, event.actor_id, event.before, event.reason, after
+
+    assert shape(events[three.id]) == shape(events[one.id])
+    assert events[two.id].after["roles"] == ["cook", "porter"] and events[two.id].summary == "Dos Ñaupa"
+    assert events[two.id].after["id"] == two.id and events[two.id].after["dni"] == "41234561"
+    assert two.roles == {StaffRole.COOK, StaffRole.PORTER}
+
+
+def test_a_bulk_creation_checks_each_record_against_the_ones_before_it(ctx, db_session):
+    with pytest.raises(RegistryError, match="DNI 41234570 already belongs to Dos Ñaupa"):
+        create_records(StaffMember, [staff_values("41234570", "Dos Ñaupa"),
+                                     staff_values("41234570", "Tres Huamán")], None)
+    assert count(db_session, StaffMember) == 0
+
+
+def test_a_bulk_write_the_database_refuses_keeps_nothing(ctx, db_session):
+    batch = [staff_values("41234580", "Dos Ñaupa"), staff_values("4123", "Short Dni")]  # CHECK length(dni) = 8
+    with pytest.raises(RegistryError, match="This conflicts with an existing record"):
+        create_records(StaffMember, batch, None)
+    assert count(db_session, StaffMember) == 0 and count(db_session, AuditEvent) == 0
+    assert count(db_session, StaffRoleLink) == 0
+
+
+def test_the_new_families_are_told_apart_from_an_older_one_with_the_same_head(ctx, build, communities):
+    huacahuasi, choquecancha = communities["Huacahuasi"], communities["Choquecancha"]
+    older = build.family(community=huacahuasi, household_head="Rosa Layme")
+
+    def family(community, head) -> dict:
+        return {"community_id": community.id, "household_head": head, "host_gender": Gender.FEMALE,
+                "beds": 3, "phone": None, "active": True, "notes": None,
+                "payment_method": PaymentMethod.CASH, "bank_name": None, "bank_account": None,
+                "wallet_phone": None}
+
+    rosa, nilda = create_records(HomestayFamily, [family(choquecancha, "Rosa Layme"),
+                                                  family(huacahuasi, "Nilda Sutta")], None)
+    assert older.id not in (rosa.id, nilda.id)
+    assert (rosa.community_id, rosa.household_head) == (choquecancha.id, "Rosa Layme")
+    assert (nilda.community_id, nilda.household_head) == (huacahuasi.id, "Nilda Sutta")
