@@ -40,6 +40,7 @@ BROWSER_PASSWORD = "browser-test-2026"
 _serial = itertools.count(1)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the group marker into the node id
 def pytest_collection_modifyitems(items) -> None:
     """Everything under tests/browser is a browser test, and all run on one xdist worker, so
     the demo is seeded and served, and Chromium started, once."""

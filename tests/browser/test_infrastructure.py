@@ -43,3 +43,11 @@ def test_demo_admin_reaches_the_users_page_and_sees_every_demo_account(page):
     page.goto("/users")
     for email in ("manager@lares.example", "accountant@lares.example", "partner@lares.example"):
         expect(page.get_by_role("cell", name=email, exact=True)).to_be_visible()
+
+
+def test_browser_tests_are_sent_to_one_worker_together(request):
+    """Run with `--dist loadgroup` (make test), every browser test carries the group suffix that
+    keeps them on one worker, so the demo is seeded and served once."""
+    if not getattr(request.config.option, "loadgroup", False):  # set on xdist's workers
+        pytest.skip("grouping applies to `--dist loadgroup` runs (make test)")
+    assert request.node.nodeid.endswith("@browser")
