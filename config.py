@@ -42,6 +42,11 @@ class Config:
     LOGIN_WINDOW_MINUTES = 15
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    # Attempts still being checked count against those limits (each may fail); while they fill
+    # a limit, another sign-in waits up to this long for room before it is asked to retry.
+    LOGIN_IN_FLIGHT_WAIT_SECONDS = 10
+    # A sign-in lasts a working day at most, even in a browser left open (or a copied cookie).
+    SIGN_IN_SESSION_HOURS = 12
     # Reverse proxies in front of the app (0: none). Set it behind nginx or a load balancer,
     # otherwise every client shares the proxy's address and its throttling budget.
     TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))

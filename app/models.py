@@ -1,6 +1,6 @@
 """Every capability's models, imported in one place so Alembic and the app see the whole schema."""
 
-from app.accounts.models import LoginAttempt, User  # noqa: F401
+from app.accounts.models import LoginAttempt, SignInSession, User  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
 from app.impact.models import ImpactReport  # noqa: F401
 from app.ledger.models import (  # noqa: F401

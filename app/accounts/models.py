@@ -1,12 +1,11 @@
-"""User accounts and the login attempts that throttle password guessing."""
+"""User accounts, their sign-in sessions, and the login attempts that throttle password guessing."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 from datetime import datetime
+from enum import Enum
 
-from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,10 +17,9 @@ from app.database import enum_column_type
 from app.extensions import db
 
 
-def session_tag(password_hash: str) -> str:
-    """A short, keyed digest of a password hash: changes whenever the password does."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, password_hash.encode(), hashlib.sha256).hexdigest()[:16]
+def token_digest(token: str) -> str:
+    """What the database keeps of a session token: its SHA-256, never the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class User(UserMixin, db.Model):
@@ -45,15 +43,21 @@ class User(UserMixin, db.Model):
 
     partner = relationship("Partner", lazy="joined")
 
+    # The token of the sign-in session this object was loaded for (not a column): set by
+    # `start_session` and by `load_user`, read by Flask-Login through `get_id`.
+    session_token = None  # type: str | None
+
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         """Deactivated accounts cannot sign in or keep a session."""
         return self.active
 
     def get_id(self) -> str:
-        """The id kept in the session: the user's id and a tag of the current password hash,
-        so changing the password ends every session opened with the old one."""
-        return f"{self.id}.{session_tag(self.password_hash)}"
+        """The id Flask-Login keeps in the cookie: this sign-in's session token, not the user id,
+        so the server can end one sign-in (see `SignInSession`)."""
+        if self.session_token is None:
+            raise RuntimeError("sign in through app.accounts.services.start_session")
+        return self.session_token
 
     def set_password(self, password: str) -> None:
         """Store a salted scrypt hash of `password`."""
@@ -79,5 +83,38 @@ class LoginAttempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     address: Mapped[str] = mapped_column(String(64))
-    succeeded: Mapped[bool] = mapped_column(Boolean)
+    # None while the password is being checked (it counts against the limits meanwhile).
+    succeeded: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=lambda: now_utc())
+
+
+class SessionEnd(str, Enum):
+    """Why a sign-in session ended."""
+
+    SIGNED_OUT = "signed_out"
+    DEACTIVATED = "deactivated"
+    PASSWORD_CHANGED = "password_changed"
+
+
+class SignInSession(db.Model):
+    """One sign-in on one browser, open until signed out, ended by the server, or too old.
+
+    The cookie carries a random token; the row keeps only its digest. A row per sign-in (not a
+    counter per user) lets signing out end this browser's session alone, while deactivating an
+    account or changing its password ends all of them. Ended rows stay as a record of sign-ins.
+    """
+
+    __tablename__ = "sign_in_sessions"
+    __table_args__ = (
+        CheckConstraint("(ended_at IS NULL) = (end_reason IS NULL)", name="ended_with_reason"),
+        Index("ix_sign_in_sessions_user_open", "user_id", "ended_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    address: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=lambda: now_utc())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    end_reason: Mapped[SessionEnd | None] = mapped_column(
+        enum_column_type(SessionEnd, "session_end"), nullable=True)

@@ -36,16 +36,20 @@ from app.accounts.services import (
     CannotDeactivateSelf,
     EmailTaken,
     PartnerMismatch,
+    SignInsBusy,
     ThrottlePolicy,
+    TooManyFailures,
     WrongPassword,
-    authenticate,
+    begin_sign_in,
     change_own_password,
     create_user,
     deactivate_user,
-    is_throttled,
+    end_session,
+    finish_sign_in,
     reactivate_user,
     set_language,
     set_password,
+    start_session,
 )
 from app.extensions import db
 from app.partners.models import Partner
@@ -74,7 +78,13 @@ def _throttle_policy() -> ThrottlePolicy:
         window_minutes=config["LOGIN_WINDOW_MINUTES"],
         max_per_account=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
         max_per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+        in_flight_wait_seconds=config["LOGIN_IN_FLIGHT_WAIT_SECONDS"],
     )
+
+
+def client_address() -> str:
+    """The client's address as the sign-in records and the throttle see it."""
+    return request.remote_addr or "unknown"
 
 
 def safe_next(target: str | None) -> str:
@@ -108,21 +118,30 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        address = request.remote_addr or "unknown"
+        address = client_address()
         policy = _throttle_policy()
-        if is_throttled(form.email.data, address, policy):
-            flash(
-                _("Too many failed sign-ins. Wait %(minutes)d minutes and try again.",
-                  minutes=policy.window_minutes),
-                "error",
-            )
+        try:
+            pending = begin_sign_in(form.email.data, address, policy)
+        except (TooManyFailures, SignInsBusy) as refusal:
+            db.session.commit()  # nothing was recorded; this ends the transaction and its lock
+            if isinstance(refusal, SignInsBusy):
+                flash(_("Many sign-ins are being checked at this moment. Try again in a few "
+                        "seconds."), "error")
+            else:
+                flash(_("Too many failed sign-ins. Wait %(minutes)d minutes and try again.",
+                        minutes=policy.window_minutes), "error")
             return render_template("accounts/login.html", form=form), 429
-        user = authenticate(form.email.data, form.password.data, address, policy)
+        # Two commits, on purpose: the attempt counts for everyone, and the lock is let go,
+        # before the slow password check; its outcome is a second, short write.
         db.session.commit()
+        user = finish_sign_in(pending, form.password.data)
         if user is None:
+            db.session.commit()
             flash(_("Wrong email or password."), "error")
             return render_template("accounts/login.html", form=form), 200
         session.clear()  # a new session on sign-in: nothing from before survives (fixation)
+        start_session(user, address)
+        db.session.commit()
         login_user(user)
         return redirect(safe_next(form.next.data))
     return render_template("accounts/login.html", form=form), form_status(form)
@@ -131,7 +150,9 @@ def login():
 @blueprint.route("/logout", methods=["POST"])
 @roles_required(*ALL_ROLES)
 def logout():
-    """Sign out."""
+    """Sign out: this browser's session ends on the server, so a copy of its cookie is dead."""
+    end_session(current_user.session_token)
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
@@ -179,9 +200,11 @@ def change_password():
         except WrongPassword as error:
             form.current_password.errors.append(refusal_message(error))
         else:
+            # Every session ended with the old password; this browser carries on in a new one.
+            user = current_user._get_current_object()
+            start_session(user, client_address())
             db.session.commit()
-            # Other sessions end with the old password; this one carries on under the new one.
-            login_user(current_user._get_current_object())
+            login_user(user)
             flash(_("Your password is changed."), "success")
             return redirect(url_for(".my_account"))
     return render_template(

@@ -16,7 +16,8 @@ Restoring respects the ledger's own posting mechanism (migration 0003_ledger): j
 go in unposted, their lines follow, then the entries are flipped to posted in one UPDATE, which
 the triggers check for balance; closed months are restored last, since the database refuses
 entries dated in a closed month. PostgreSQL id sequences are moved past the restored ids.
-`account_totals` is left out: the database rebuilds it from the restored lines.
+`account_totals` is left out: the database rebuilds it from the restored lines. So are the
+sign-in sessions: after a restore everyone signs in again.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ SEEDED_BY_MIGRATIONS = ("accounts", "approval_thresholds", "receipt_sequences")
 RESTORED_LAST = ("accounting_periods",)
 # Kept by the database itself (a trigger sums each restored line in), so never written to a file.
 DERIVED = ("account_totals",)
+# Never written either: a restore must not reopen sign-ins ended since; everyone signs in again.
+SIGN_IN_STATE = ("sign_in_sessions",)
 
 
 class BackupError(ValueError):
@@ -57,7 +60,8 @@ def current_revision() -> str | None:
 
 
 def _tables() -> list[Table]:
-    return [table for table in db.metadata.sorted_tables if table.name not in DERIVED]
+    return [table for table in db.metadata.sorted_tables
+            if table.name not in DERIVED + SIGN_IN_STATE]
 
 
 def _encode(value):

@@ -11,11 +11,12 @@ from app.accounts.models import User
 from app.accounts.roles import Role
 
 _numbers = itertools.count(1)
+BULK_PASSWORD = "bulk-accounts-2026"  # every account `many_users` makes signs in with it
 
 
 @cache
 def shared_hash() -> str:
-    return generate_password_hash("not-used-for-sign-in", method="scrypt")
+    return generate_password_hash(BULK_PASSWORD, method="scrypt")
 
 
 def many_users(session, count: int, role: Role = Role.MANAGER, name: str = "Reader {n:02d}", partner=None) -> list[User]:

@@ -180,3 +180,48 @@ def test_a_session_cookie_replayed_from_another_address_is_not_signed_in(client,
     assert client.get("/").status_code == 200
     client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
     assert client.get("/").status_code == 302
+
+
+def being_checked(db_session, count: int, ago_seconds: float = 0, **fields) -> None:
+    """`count` attempts recorded as still being checked (their outcome not written yet)."""
+    from datetime import timedelta
+
+    from app.clock import now_utc
+
+    when = now_utc() - timedelta(seconds=ago_seconds)
+    for _ in range(count):
+        db_session.add(LoginAttempt(succeeded=None, attempted_at=when,
+                                    **{"email": "guess@lares.example", "address": "10.0.0.1", **fields}))
+    db_session.commit()
+
+
+def test_attempts_still_being_checked_fill_the_limit_a_sign_in_waits_then_is_asked_to_retry(
+        client, build, db_session, app, monkeypatch):
+    import time
+
+    monkeypatch.setitem(app.config, "LOGIN_IN_FLIGHT_WAIT_SECONDS", 0.3)
+    build.user(email="rosa@lares.example")
+    being_checked(db_session, 5, email="rosa@lares.example", address="198.51.100.9")
+    started = time.monotonic()
+    busy = sign_in(client, "rosa@lares.example")
+    assert time.monotonic() - started >= 0.3  # it waited for room before giving up
+    assert busy.status_code == 429
+    assert "Many sign-ins are being checked at this moment" in busy.get_data(as_text=True)
+    assert failures(db_session, email="rosa@lares.example") == 0  # nothing recorded for it
+
+
+def test_an_attempt_left_unchecked_by_a_dead_worker_counts_as_a_failure(client, build, db_session):
+    build.user(email="rosa@lares.example")
+    being_checked(db_session, 5, ago_seconds=120, email="rosa@lares.example")
+    locked = sign_in(client, "rosa@lares.example")
+    assert locked.status_code == 429
+    assert "Too many failed sign-ins" in locked.get_data(as_text=True)
+
+
+def test_every_attempt_gets_its_outcome_written(client, build, db_session):
+    build.user(email="rosa@lares.example")
+    sign_in(client, "rosa@lares.example", "guess-guess-guess")
+    sign_in(client, "nobody@lares.example", "guess-guess-guess")
+    sign_in(client, "rosa@lares.example")
+    outcomes = db_session.scalars(select(LoginAttempt.succeeded).order_by(LoginAttempt.id)).all()
+    assert outcomes == [False, False, True]
