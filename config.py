@@ -64,6 +64,9 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     SERVER_NAME = None
+    # scrypt at 1/32 of production's cost (a few ms): the suite builds and signs in hundreds of
+    # users. The sign-in timing test, and a test of the default, use the production cost.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
 
 
 class ProductionConfig(Config):

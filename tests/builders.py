@@ -17,6 +17,7 @@ from app.registries.models import (
     WeavingAssociation,
 )
 from app.registries.services import set_staff_roles, slugify
+from config import TestConfig
 
 _sequence = itertools.count(1)
 
@@ -47,7 +48,7 @@ class Builders:
             language=fields.pop("language", "en"),
             **fields,
         )
-        user.set_password(password)
+        user.set_password(password, TestConfig.PASSWORD_HASH_METHOD)  # built outside any app
         return self._add(user)
 
     def partner(self, **fields) -> Partner:

@@ -6,6 +6,7 @@ into messages in the user's language, the CLI prints their English text.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import secrets
@@ -17,9 +18,16 @@ from enum import Enum
 from flask import current_app
 from sqlalchemy import BigInteger, ColumnElement, cast, func, select, update
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.accounts.models import LoginAttempt, SessionEnd, SignInSession, User, token_digest
+from app.accounts.models import (
+    LoginAttempt,
+    SessionEnd,
+    SignInSession,
+    User,
+    password_hash_method,
+    token_digest,
+)
 from app.accounts.roles import Role
 from app.audit.services import record_change, snapshot
 from app.clock import now_utc
@@ -32,13 +40,16 @@ SESSION_TOKEN_BYTES = 32
 # left unchecked this long (its worker died mid-check) counts as a failure.
 IN_FLIGHT_POLL_SECONDS = 0.05
 IN_FLIGHT_STALE_SECONDS = 60
-# A scrypt hash (the method and cost of `User.set_password`) of a random password nobody kept.
-# A sign-in with no active account behind it is checked against this, so a refusal costs one
-# hash check whether or not the email exists, and the response time tells no addresses.
-DUMMY_PASSWORD_HASH = (
-    "scrypt:32768:8:1$pTvVfyKnbqy88yut$44f85609c47b7c19c91a07fdb3ccaeda918e8dd37757ab05d124bc5f"
-    "37fa4ed61589aef16eeceda09b99737615baae1247ff75cd885d119a140753f9055501ef"
-)
+
+
+@functools.cache
+def dummy_password_hash(method: str) -> str:
+    """A hash, by `method` (the one `User.set_password` uses), of a random password nobody kept.
+
+    A sign-in with no active account behind it is checked against this, so a refusal costs one
+    hash check whether or not the email exists, and the response time tells no addresses.
+    """
+    return generate_password_hash(secrets.token_urlsafe(32), method=method)
 
 
 class AccountError(ValueError):
@@ -209,7 +220,7 @@ class PendingSignIn:
 
     attempt_id: int
     user_id: int | None  # None: no active account has this email
-    password_hash: str  # the account's, or DUMMY_PASSWORD_HASH, so both cost one hash check
+    password_hash: str  # the account's, or dummy_password_hash's, so both cost one hash check
 
 
 def begin_sign_in(email: str, address: str, policy: ThrottlePolicy) -> PendingSignIn:
@@ -252,7 +263,7 @@ def begin_sign_in(email: str, address: str, policy: ThrottlePolicy) -> PendingSi
     db.session.add(attempt)
     db.session.flush()
     if user is None or not user.active:
-        return PendingSignIn(attempt.id, None, DUMMY_PASSWORD_HASH)
+        return PendingSignIn(attempt.id, None, dummy_password_hash(password_hash_method()))
     return PendingSignIn(attempt.id, user.id, user.password_hash)
 
 

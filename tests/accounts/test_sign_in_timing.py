@@ -5,9 +5,13 @@ from __future__ import annotations
 import statistics
 import time
 
-from app.accounts.models import User
+import pytest
+
+from app import create_app
+from app.accounts.models import PASSWORD_HASH_METHOD, User, password_hash_method
 from app.accounts.roles import Role
-from app.accounts.services import DUMMY_PASSWORD_HASH
+from app.accounts.services import dummy_password_hash
+from config import TestConfig
 from tests.conftest import PASSWORD
 
 ROUNDS = 15
@@ -23,10 +27,14 @@ def timed_sign_in(client, email: str) -> float:
 
 
 def test_wrong_password_and_unknown_email_take_the_same_time(client, build, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", PASSWORD_HASH_METHOD)  # production's cost
     monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 10 * ROUNDS)
     monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_ADDRESS", 10 * ROUNDS)
-    rosa = build.user(email="rosa@lares.example", password=PASSWORD)
-    gone = build.user(email="gone@lares.example", password=PASSWORD, active=False)
+    rosa = build.user(email="rosa@lares.example")
+    gone = build.user(email="gone@lares.example", active=False)
+    for user in (rosa, gone):
+        user.set_password(PASSWORD, PASSWORD_HASH_METHOD)
+    build.session.flush()
     existing, inactive, unknown = [], [], []
     timed_sign_in(client, "warm-up@lares.example")
     for n in range(ROUNDS):  # interleaved, so a busy moment on the machine hits every kind alike
@@ -41,8 +49,19 @@ def test_wrong_password_and_unknown_email_take_the_same_time(client, build, app,
     assert slowest / fastest < 1.5, {kind: f"{value * 1000:.0f} ms" for kind, value in medians.items()}
 
 
-def test_the_dummy_hash_uses_the_same_method_and_cost_as_real_passwords():
-    user = User(email="x@lares.example", full_name="X", role=Role.MANAGER)
-    user.set_password("anything-at-all")
-    method = user.password_hash.split("$")[0]  # e.g. scrypt:32768:8:1
-    assert DUMMY_PASSWORD_HASH.split("$")[0] == method
+@pytest.mark.parametrize("method", [PASSWORD_HASH_METHOD, TestConfig.PASSWORD_HASH_METHOD])
+def test_the_dummy_hash_uses_the_same_method_and_cost_as_real_passwords(app, monkeypatch, method):
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", method)
+    with app.app_context():
+        user = User(email="x@lares.example", full_name="X", role=Role.MANAGER)
+        user.set_password("anything-at-all")
+        assert user.password_hash.split("$")[0] == method  # e.g. scrypt:32768:8:1
+        assert dummy_password_hash(password_hash_method()).split("$")[0] == method
+
+
+def test_passwords_are_hashed_at_scrypts_full_cost_outside_the_suite():
+    production_like = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with production_like.app_context():
+        user = User(email="x@lares.example", full_name="X", role=Role.MANAGER)
+        user.set_password("anything-at-all")
+    assert user.password_hash.startswith("scrypt:32768:8:1$")
