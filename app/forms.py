@@ -1,15 +1,18 @@
 """Form helpers shared by every capability: record ids and choices read from forms and URLs.
 
-A record id comes from a select, a checkbox or a query string, so it may be anything a user
-types. `record_id` is the one place that decides what an id is: a whole number from 1 to the
-largest PostgreSQL INTEGER. Bigger numbers name no record, and passing them to the database
-raises instead of finding nothing (SQLite: OverflowError; PostgreSQL: integer out of range).
+A record id comes from a select, a checkbox, a query string or a URL path, so it may be anything
+a user types. `record_id` (and `RecordIdConverter`, the app's `<int:...>` in URLs) is the one
+place that decides what an id is: a whole number from 1 to the largest PostgreSQL INTEGER.
+Bigger numbers name no record, and passing them to the database raises instead of finding
+nothing (SQLite: OverflowError; PostgreSQL: integer out of range).
 """
 
 from __future__ import annotations
 
 import enum
 from typing import TypeVar
+
+from werkzeug.routing import IntegerConverter
 
 MAX_RECORD_ID = 2**31 - 1
 
@@ -35,6 +38,19 @@ def record_id(value) -> int | None:
     if not 1 <= number <= MAX_RECORD_ID:
         raise ValueError("not a record id")
     return number
+
+
+class RecordIdConverter(IntegerConverter):
+    """`<int:...>` in every route: ASCII digits up to 2**31-1, so a bigger id is a plain 404.
+
+    Registered as the app's `int` converter before any blueprint, so no route can forget it.
+    """
+
+    regex = r"[0-9]+"  # werkzeug's \d+ also matches other scripts' digits (١٢)
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
+                 max: int | None = MAX_RECORD_ID, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def id_or_none(value) -> int | None:

@@ -21,7 +21,7 @@ import re
 import pytest
 
 from app import create_app
-from app.accounts.roles import PUBLIC, Role
+from app.accounts.roles import Role
 from config import TestConfig
 from tests.html_forms import HtmlForm, parse_forms
 from tests.route_walk import (
@@ -30,6 +30,7 @@ from tests.route_walk import (
     collect_access_rules,
     demo_sign_in,
     is_missing_sample,
+    role_for,
     row_counts,
     walked_rules,
 )
@@ -58,7 +59,6 @@ HOSTILE_VALUES = [
 ]
 # Refusals that legitimately write: a failed sign-in is recorded so guessing can be throttled.
 LEGITIMATE_WRITES = {"accounts.login": {"login_attempts"}}
-ROLE_PREFERENCE = [Role.ADMIN, Role.MANAGER, Role.ACCOUNTANT, Role.PARTNER]
 
 
 def _routes_with_forms() -> list[str]:
@@ -69,13 +69,6 @@ def _routes_with_forms() -> list[str]:
 def _get_pages() -> list[str]:
     app = create_app(TestConfig)
     return [rule.endpoint for rule in walked_rules(app) if "GET" in rule.methods]
-
-
-def role_for(expected) -> Role | None:
-    """Who opens the form: an administrator when allowed, else the first allowed role."""
-    if expected == PUBLIC:
-        return None
-    return next(role for role in ROLE_PREFERENCE if role in expected)
 
 
 def refused(response) -> bool:
