@@ -56,6 +56,18 @@ HOSTILE_VALUES = [
     "1e309",
     "99999999999999999999",
     "NaN",
+    # Numbers Python parses but no person types: only plain digits and one decimal point pass.
+    "1e999999999",
+    "1e2",
+    "１２",  # full-width digits
+    "١٢",  # Arabic-Indic digits
+    "1_0",
+    # Dates at the ends of the calendar: the next day (or a year later) overflows.
+    "0001-01-01",
+    "9999-12-31",
+    # Text that hides or reorders what follows: a right-to-left override, a bell.
+    "Ana\u202eserroT",
+    "Ana\x07Torres",
 ]
 # Refusals that legitimately write: a failed sign-in is recorded so guessing can be throttled.
 LEGITIMATE_WRITES = {"accounts.login": {"login_attempts"}}
