@@ -129,9 +129,9 @@ class DepartureForm(TextChecks, FlaskForm):
 
     route_id = SelectField(_l("Route"), coerce=record_id, validators=[DataRequired()])
     start_date = BusinessDateField(_l("Start date"), validators=[DataRequired(message=_l("Enter a valid date."))],
-                           description=_l("The end date follows from the route's days."))
+                                   description=_l("The end date follows from the route's days."))
     price_per_traveller_usd = MoneyField(_l("Price per traveller (US$)"),
-                                           validators=[DataRequired(), NumberRange(min=0)])
+                                         validators=[DataRequired(), NumberRange(min=0)])
     group_min = WholeNumberField(_l("Minimum group"), default=2, validators=[DataRequired(), NumberRange(min=1, max=30)])
     group_max = WholeNumberField(_l("Maximum group"), default=12, validators=[DataRequired(), NumberRange(min=1, max=30)])
     guide_id = SelectField(_l("Guide"), coerce=record_id, validators=[Optional()])
@@ -158,10 +158,10 @@ class AssignmentForm(TextChecks, FlaskForm):
     staff_member_id = SelectField(_l("Person"), coerce=record_id, validators=[DataRequired()])
     role = SelectField(_l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
     daily_wage = MoneyField(_l("Agreed daily wage (S/)"), validators=[Optional()],
-                              description=_l("Porters: left blank, the legal floor (3% of the year's UIT)."))
+                            description=_l("Porters: left blank, the legal floor (3% of the year's UIT)."))
     mules = WholeNumberField(_l("Mules"), default=0, validators=[Optional(), NumberRange(min=0, max=20)])
     planned_days = WholeNumberField(_l("Planned days"), validators=[Optional(), NumberRange(min=1, max=30)],
-                                description=_l("Left blank, the whole trek."))
+                                    description=_l("Left blank, the whole trek."))
 
 
 class AssignmentEditForm(TextChecks, FlaskForm):
@@ -195,7 +195,7 @@ class WorkshopForm(TextChecks, FlaskForm):
     association_id = SelectField(_l("Weaving association"), coerce=record_id, validators=[DataRequired()])
     day_date = SelectField(_l("Day"), validators=[DataRequired()])
     expected_participants = WholeNumberField(_l("Expected participants"),
-                                         validators=[DataRequired(), NumberRange(min=1, max=30)])
+                                             validators=[DataRequired(), NumberRange(min=1, max=30)])
 
 
 class LoadLimitForm(TextChecks, FlaskForm):
@@ -231,7 +231,7 @@ class LoadPlanForm(TextChecks, FlaskForm):
     """The company load; a field per porter is added for the weighed loads."""
 
     company_load_kg = NumberField(_l("Company load (kg)"), validators=[Optional(), tenth_of_kg, NumberRange(min=0)],
-                                   description=_l("Food, tents and kitchen the porters carry; porters needed = load / limit, rounded up."))
+                                  description=_l("Food, tents and kitchen the porters carry; porters needed = load / limit, rounded up."))
 
 
 class AllocationForm(TextChecks, FlaskForm):

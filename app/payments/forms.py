@@ -100,7 +100,7 @@ class PaymentForm(TextChecks, FlaskForm):
                             validators=[Optional(), Length(max=80)],
                             description=_l("Required for bank transfers, Yape and Plin."))
     payment_date = BusinessDateField(_l("Payment date"), default=lambda: today_lima(),
-                             validators=[InputRequired(), NotInFuture()])
+                                     validators=[InputRequired(), NotInFuture()])
     note = TextAreaField(_l("Note"), filters=[empty_to_none], validators=[Optional(), Length(max=1000)])
     form_token = HiddenField()
 
@@ -136,7 +136,7 @@ class BatchRunForm(TextChecks, FlaskForm):
     community = HiddenField()
     cutoff = HiddenField()
     payment_date = BusinessDateField(_l("Payment date"), default=lambda: today_lima(),
-                             validators=[InputRequired(), NotInFuture()])
+                                     validators=[InputRequired(), NotInFuture()])
     form_token = HiddenField()
 
 
