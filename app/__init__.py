@@ -21,6 +21,7 @@ def create_app(config: type[Config] | Config | dict | None = None) -> Flask:
     else:
         app.config.from_object(config or config_from_environment())
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -66,6 +67,13 @@ def translation_directories(app: Flask) -> str:
     folders = [root / "translations", *sorted(root.glob("*/translations")),
                root.parent / "reports" / "translations"]
     return ";".join(str(folder) for folder in folders)
+
+
+def register_url_converters(app: Flask) -> None:
+    """`<int:...>` ids in URLs stop at the largest PostgreSQL INTEGER (before any route is added)."""
+    from app.forms import RecordIdConverter
+
+    app.url_map.converters["int"] = RecordIdConverter
 
 
 def register_blueprints(app: Flask) -> None:

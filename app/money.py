@@ -7,6 +7,7 @@ refused everywhere.
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlalchemy import BigInteger
@@ -18,22 +19,45 @@ DEFAULT_CURRENCY = "PEN"
 MAX_AMOUNT = Decimal("99999999.99")
 
 
+# A number as a person writes it: ASCII digits, at most one decimal point, maybe a leading minus.
+# `Decimal` and `int` also take `1e2`, `1_0`, `NaN` and other scripts' digits (`１２`, `١٢`);
+# `1e999999999` even overflows the arithmetic that follows.
+PLAIN_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
 class MoneyError(ValueError):
     """An amount that is not a valid exact sum of money."""
 
 
+class NotPlainNumber(ValueError):
+    """Text that is not a plain number (digits and at most one decimal point)."""
+
+
+def plain_decimal(text: str) -> Decimal:
+    """The `Decimal` a plain number spells (spaces around it allowed), else `NotPlainNumber`."""
+    stripped = text.strip()
+    if not PLAIN_NUMBER.fullmatch(stripped):
+        raise NotPlainNumber(f"not a plain number: {text[:40]!r}")
+    return Decimal(stripped)
+
+
 def to_money(value: Decimal | int | str) -> Decimal:
-    """Parse an exact amount with at most two decimals; refuse floats and over-precision."""
+    """Parse an exact amount with at most two decimals; refuse floats, over-precision and text
+    that is not a plain number."""
     if isinstance(value, float) or isinstance(value, bool):
         raise MoneyError("amounts must be exact: floats are not accepted")
-    try:
-        amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-    except InvalidOperation as exc:
-        raise MoneyError(f"not an amount: {value!r}") from exc
+    if isinstance(value, Decimal):
+        amount = value
+    else:
+        try:
+            amount = plain_decimal(str(value))
+        except NotPlainNumber as exc:
+            raise MoneyError(f"not an amount: {str(value)[:40]!r}") from exc
     if not amount.is_finite():
         raise MoneyError(f"not an amount: {value!r}")
-    # Size first: quantizing a huge exponent (1e309) overflows the context's precision.
-    if abs(amount) > MAX_AMOUNT:
+    # Size first: quantizing a huge exponent (1e309) overflows the context's precision; and
+    # compare, never `abs()`: that rounds to the context and a Decimal past Emax overflows.
+    if amount > MAX_AMOUNT or amount < -MAX_AMOUNT:
         raise MoneyError(f"amount too large: {value}")
     try:
         exact = amount.quantize(CENTIMO)

@@ -157,6 +157,17 @@ def probe_method(rule: Rule) -> str:
     return "GET" if "GET" in rule.methods else "POST"
 
 
+ROLE_PREFERENCE = [Role.ADMIN, Role.MANAGER, Role.ACCOUNTANT, Role.PARTNER]
+
+
+def role_for(expected) -> Role | None:
+    """Who opens a route: an administrator when allowed, else the first allowed role
+    (None, anonymous, for public pages)."""
+    if expected == PUBLIC:
+        return None
+    return next(role for role in ROLE_PREFERENCE if role in expected)
+
+
 def demo_sign_in(client, role: Role | None) -> None:
     """Sign in as the demo user of `role` (None stays anonymous)."""
     from app.demo.users import DEMO_PASSWORD, DEMO_USERS

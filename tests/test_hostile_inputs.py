@@ -21,7 +21,7 @@ import re
 import pytest
 
 from app import create_app
-from app.accounts.roles import PUBLIC, Role
+from app.accounts.roles import Role
 from config import TestConfig
 from tests.html_forms import HtmlForm, parse_forms
 from tests.route_walk import (
@@ -30,6 +30,7 @@ from tests.route_walk import (
     collect_access_rules,
     demo_sign_in,
     is_missing_sample,
+    role_for,
     row_counts,
     walked_rules,
 )
@@ -55,10 +56,21 @@ HOSTILE_VALUES = [
     "1e309",
     "99999999999999999999",
     "NaN",
+    # Numbers Python parses but no person types: only plain digits and one decimal point pass.
+    "1e999999999",
+    "1e2",
+    "１２",  # full-width digits
+    "١٢",  # Arabic-Indic digits
+    "1_0",
+    # Dates at the ends of the calendar: the next day (or a year later) overflows.
+    "0001-01-01",
+    "9999-12-31",
+    # Text that hides or reorders what follows: a right-to-left override, a bell.
+    "Ana\u202eserroT",
+    "Ana\x07Torres",
 ]
 # Refusals that legitimately write: a failed sign-in is recorded so guessing can be throttled.
 LEGITIMATE_WRITES = {"accounts.login": {"login_attempts"}}
-ROLE_PREFERENCE = [Role.ADMIN, Role.MANAGER, Role.ACCOUNTANT, Role.PARTNER]
 
 
 def _routes_with_forms() -> list[str]:
@@ -70,13 +82,6 @@ def _get_pages() -> list[str]:
     """Every endpoint that answers GET."""
     app = create_app(TestConfig)
     return [rule.endpoint for rule in walked_rules(app) if "GET" in rule.methods]
-
-
-def role_for(expected) -> Role | None:
-    """Who opens the form: an administrator when allowed, else the first allowed role."""
-    if expected == PUBLIC:
-        return None
-    return next(role for role in ROLE_PREFERENCE if role in expected)
 
 
 def refused(response) -> bool:

@@ -12,12 +12,12 @@ from wtforms.validators import (
     EqualTo,
     Length,
     Optional,
-    Regexp,
     ValidationError,
 )
 
 from app.accounts.roles import Role
 from app.accounts.services import MIN_PASSWORD_LENGTH
+from app.forms import TextChecks
 from app.navigation import role_label
 
 LANGUAGE_CHOICES = [SelectChoice("es", "Español"), SelectChoice("en", "English")]
@@ -55,7 +55,7 @@ def confirm_password_field() -> PasswordField:
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(TextChecks, FlaskForm):
     """Email and password."""
 
     email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
@@ -63,19 +63,19 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(TextChecks, FlaskForm):
     """The interface language (the switch in the top bar)."""
 
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validators=[DataRequired()])
 
 
-class AccountForm(FlaskForm):
+class AccountForm(TextChecks, FlaskForm):
     """What a user sets for themself: the interface language."""
 
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validators=[DataRequired()])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(TextChecks, FlaskForm):
     """A user changes their own password, giving the current one."""
 
     current_password = PasswordField(
@@ -85,14 +85,14 @@ class ChangePasswordForm(FlaskForm):
     confirm = confirm_password_field()
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(TextChecks, FlaskForm):
     """An administrator sets a new password for someone who lost theirs."""
 
     password = new_password_field(_l("New password"))
     confirm = confirm_password_field()
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(TextChecks, FlaskForm):
     """A new account: who, which role, which language, and for partners, which organisation."""
 
     email = EmailField(_l("Email"), filters=[strip],
@@ -127,16 +127,13 @@ class UserCreateForm(FlaskForm):
         return int(self.partner_id.data) if self.partner_id.data else None
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(TextChecks, FlaskForm):
     """Search by name or email, filter by role (GET, no CSRF)."""
 
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search"), filters=[strip], validators=[
-        Optional(), Length(max=100),
-        Regexp(r"^[^\x00-\x1f\x7f]*$", message=_l("Search text cannot hold control characters.")),
-    ])
+    q = StringField(_l("Search"), filters=[strip], validators=[Optional(), Length(max=100)])
     role = SelectField(_l("Role"), validate_choice=False)
     status = SelectField(
         _l("Status"),

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField
+from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from app.forms import MAX_RECORD_ID
+from app.forms import MAX_RECORD_ID, BusinessDateField, TextChecks, WholeNumberField
 
 # Names for the actions services record; an action not listed here shows as recorded.
 ACTION_LABELS = {
@@ -25,32 +23,23 @@ ACTION_LABELS = {
 }
 
 
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
-
-
-def plausible_date(form, field) -> None:
-    """Refuse dates the trail cannot hold (and whose next day would overflow)."""
-    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
-        raise ValidationError(_l("Give a date between 2000 and 2999."))
-
-
 def action_label(action: str) -> str:
     """An action's name in the user's language (or as recorded, when unknown)."""
     return str(ACTION_LABELS.get(action, action))
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(TextChecks, FlaskForm):
     """Filter events by kind of record, record id, action, who made them, and when."""
 
     class Meta:
         csrf = False
 
     entity_type = SelectField(_l("Record type"), validators=[Optional()])
-    entity_id = IntegerField(_l("Record number"), validators=[Optional(), NumberRange(min=1, max=MAX_RECORD_ID)])
+    entity_id = WholeNumberField(_l("Record number"), validators=[Optional(), NumberRange(min=1, max=MAX_RECORD_ID)])
     action = SelectField(_l("Action"), validators=[Optional()])
     actor_id = SelectField(_l("Who"), validators=[Optional()])
-    date_from = DateField(_l("From"), validators=[Optional(), plausible_date])
-    date_to = DateField(_l("To"), validators=[Optional(), plausible_date])
+    date_from = BusinessDateField(_l("From"), validators=[Optional()])
+    date_to = BusinessDateField(_l("To"), validators=[Optional()])
 
     def __init__(self, formdata, entity_types, actions, actors) -> None:
         super().__init__(formdata)

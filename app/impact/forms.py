@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField
+from wtforms import SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
 
+from app.forms import BusinessDateField, TextChecks, record_id
 from app.impact.models import Basis
 
 BASIS_CHOICES = [
@@ -17,11 +18,11 @@ BASIS_CHOICES = [
 LANGUAGE_CHOICES = [SelectChoice("es", _l("Spanish")), SelectChoice("en", _l("English"))]
 
 
-class ReportFields(FlaskForm):
+class ReportFields(TextChecks, FlaskForm):
     """Which report: period, communities, basis, language."""
 
-    start = DateField(_l("From"), validators=[DataRequired(message=_l("Give the first day."))])
-    end = DateField(_l("To"), validators=[DataRequired(message=_l("Give the last day."))])
+    start = BusinessDateField(_l("From"), validators=[DataRequired(message=_l("Give the first day."))])
+    end = BusinessDateField(_l("To"), validators=[DataRequired(message=_l("Give the last day."))])
     communities = SelectMultipleField(
         _l("Communities"), description=_l("None chosen: every community on our routes."),
     )
@@ -64,7 +65,7 @@ class ReportForm(ReportFields):
 class IssueForm(ReportFields):
     """Issue the previewed report to a partner (POST, with CSRF)."""
 
-    partner_id = SelectField(_l("Issue to"), coerce=int, validate_choice=True)
+    partner_id = SelectField(_l("Issue to"), coerce=record_id, validate_choice=True)
 
     def set_partner_choices(self, partners) -> None:
         """Offer these organisations."""

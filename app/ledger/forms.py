@@ -1,22 +1,29 @@
 """Ledger forms: filters (GET, no CSRF), rates, exchange rates, closing and reopening months,
-reversing entries, voiding obligations. Amounts are parsed by the services (exact, refused
-with a clear message when zero, negative or over-precise)."""
+reversing entries, voiding obligations. Amounts are read by the shared `MoneyField` (plain
+digits, two decimals at most); the services refuse zero and negatives with a clear message."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-from wtforms.fields import MonthField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import TextInput
 
-from app.forms import record_id
+from app.forms import (
+    BusinessDateField,
+    BusinessMonthField,
+    MoneyField,
+    NumberField,
+    TextChecks,
+    record_id,
+)
 from app.ledger.models import EntrySource, ServiceKind
 from app.registries.forms import empty_to_none, strip
 from app.registries.models import PayeeKind
-
-AMOUNT = Regexp(r"^\s*\d{1,8}(\.\d{1,2})?\s*$", message=_l("An amount like 60 or 60.50 (two decimals at most)."))
 
 SERVICE_LABELS = {
     ServiceKind.HOMESTAY_NIGHT: _l("Homestay (per guest-night)"),
@@ -49,18 +56,25 @@ def _choices(labels: dict, blank=None) -> list[SelectChoice]:
     return choices + [SelectChoice(key.value, label) for key, label in labels.items()]
 
 
+def plausible_exchange_rate(form, field) -> None:
+    """Soles per dollar: above zero, under a hundred, four decimals at most."""
+    rate = field.data
+    if rate is not None and not (0 < rate < 100 and rate == rate.quantize(Decimal("0.0001"))):
+        raise ValidationError(_l("A rate like 3.7525 (four decimals at most)."))
+
+
 class DateRangeMixin:
     """From / to dates, with `to` not before `from`."""
 
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = BusinessDateField(_l("From"), validators=[Optional()])
+    date_to = BusinessDateField(_l("To"), validators=[Optional()])
 
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("The end date is before the start date."))
 
 
-class JournalFilterForm(DateRangeMixin, FlaskForm):
+class JournalFilterForm(DateRangeMixin, TextChecks, FlaskForm):
     """Filter the journal by dates, account and source."""
 
     class Meta:
@@ -71,14 +85,14 @@ class JournalFilterForm(DateRangeMixin, FlaskForm):
                          validate_choice=False)
 
 
-class StatementFilterForm(DateRangeMixin, FlaskForm):
+class StatementFilterForm(DateRangeMixin, TextChecks, FlaskForm):
     """A statement between two dates."""
 
     class Meta:
         csrf = False
 
 
-class PayablesFilterForm(FlaskForm):
+class PayablesFilterForm(TextChecks, FlaskForm):
     """Payables of one community or kind of payee; late porters only."""
 
     class Meta:
@@ -90,36 +104,34 @@ class PayablesFilterForm(FlaskForm):
     overdue_porters = BooleanField(_l("Porters waiting more than 2 days"))
 
 
-class RateForm(FlaskForm):
+class RateForm(TextChecks, FlaskForm):
     """A new rate from a date (a change never edits an old rate)."""
 
     service = SelectField(_l("Service"), choices=_choices(SERVICE_LABELS), validators=[DataRequired()])
     community = SelectField(_l("Community"), coerce=record_id, default="",
                             description=_l("Leave empty for the rate every community gets."))
-    rate = StringField(_l("Rate (S/)"), filters=[strip], validators=[DataRequired(), AMOUNT])
-    effective_from = DateField(_l("In force from"), validators=[DataRequired()])
+    rate = MoneyField(_l("Rate (S/)"), widget=TextInput(), validators=[InputRequired()])
+    effective_from = BusinessDateField(_l("In force from"), validators=[DataRequired()])
     note = StringField(_l("Note"), filters=[empty_to_none], validators=[Optional(), Length(max=255)])
 
 
-class ExchangeRateForm(FlaskForm):
+class ExchangeRateForm(TextChecks, FlaskForm):
     """Soles per US dollar from a date."""
 
-    rate_date = DateField(_l("Date"), validators=[DataRequired()])
-    usd_to_pen = StringField(
-        _l("Soles per dollar"), filters=[strip],
-        validators=[DataRequired(), Regexp(r"^\d{1,2}(\.\d{1,4})?$", message=_l("A rate like 3.7525 (four decimals at most)."))],
-    )
+    rate_date = BusinessDateField(_l("Date"), validators=[DataRequired()])
+    usd_to_pen = NumberField(_l("Soles per dollar"), widget=TextInput(), places=4,
+                             validators=[InputRequired(), plausible_exchange_rate])
     source = StringField(_l("Source"), filters=[empty_to_none], validators=[Optional(), Length(max=120)],
                          description=_l("For example SBS, bank, exchange office."))
 
 
-class ClosePeriodForm(FlaskForm):
+class ClosePeriodForm(TextChecks, FlaskForm):
     """The month to close."""
 
-    month = MonthField(_l("Month"), validators=[DataRequired()])
+    month = BusinessMonthField(_l("Month"), validators=[DataRequired()])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(TextChecks, FlaskForm):
     """Why: reopening a month, reversing an entry, voiding an obligation."""
 
     reason = TextAreaField(_l("Reason"), filters=[strip], validators=[DataRequired(), Length(max=500)])

@@ -7,7 +7,7 @@ whatever was posted with the old rate keeps it (obligations store the unit rate 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from app.audit.services import record_change
 from app.extensions import db
 from app.ledger.errors import InvalidAmount, LedgerError, MissingExchangeRate, MissingRate
 from app.ledger.models import ExchangeRate, RateCard, ServiceKind
-from app.money import MoneyError, round_money, to_money
+from app.money import MoneyError, NotPlainNumber, plain_decimal, round_money, to_money
 
 # An exchange rate older than this is not "in force": the accountant must enter a fresh one.
 EXCHANGE_RATE_VALID_DAYS = 31
@@ -75,8 +75,8 @@ def add_rate(service: ServiceKind, rate: Decimal | str, effective_from: date,
 def parse_exchange_rate(value: Decimal | str) -> Decimal:
     """A positive USD→PEN rate with at most four decimals."""
     try:
-        rate = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-    except InvalidOperation as exc:
+        rate = plain_decimal(str(value)) if not isinstance(value, Decimal) else value
+    except NotPlainNumber as exc:
         raise InvalidAmount(_("Not a valid exchange rate: %(value)s.", value=value), field="usd_to_pen") from exc
     if isinstance(value, float) or not rate.is_finite() or rate <= 0 or rate > 100:
         raise InvalidAmount(_("Not a valid exchange rate: %(value)s.", value=value), field="usd_to_pen")

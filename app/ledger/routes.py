@@ -324,7 +324,8 @@ def period_close():
     """Close a month: nothing can be posted dated inside it any more."""
     form = ClosePeriodForm()
     if not form.validate():
-        flash(_("Choose the month to close."), "error")
+        typed = bool(form.month.raw_data and form.month.raw_data[0])  # say why a typed month is refused
+        flash(str(form.month.errors[0]) if typed and form.month.errors else _("Choose the month to close."), "error")
         return redirect(url_for(".periods"))
     month: date = form.month.data
     try:

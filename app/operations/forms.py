@@ -8,10 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DecimalField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -29,8 +26,14 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.forms import record_id
-from app.money import MoneyError, to_money
+from app.forms import (
+    BusinessDateField,
+    MoneyField,
+    NumberField,
+    TextChecks,
+    WholeNumberField,
+    record_id,
+)
 from app.operations.models import Activity, DepartureStatus, NightKind
 from app.registries.forms import empty_to_none, strip
 from app.registries.models import StaffRole
@@ -38,27 +41,14 @@ from app.registries.models import StaffRole
 PHONE = Regexp(r"^\+?[0-9 ()-]{6,20}$", message=_l("Phone numbers have 6 to 20 digits."))
 
 
-def exact_money(form, field) -> None:
-    """Refuse amounts with more than two decimals (no silent rounding), NaN and infinities.
-
-    Stops the chain, so range checks after it never compare a NaN (which would raise).
-    """
-    if field.data is None:
-        return
-    try:
-        field.data = to_money(field.data)
-    except MoneyError as exc:
-        raise StopValidation(_l("Enter an amount with at most two decimals.")) from exc
-
-
 MAX_KG = Decimal("10000")
 
 
 def tenth_of_kg(form, field) -> None:
-    """Weights are recorded to the tenth of a kilogram; NaN and absurd weights stop here."""
+    """Weights are recorded to the tenth of a kilogram; absurd weights stop here."""
     if field.data is None:
         return
-    if not field.data.is_finite() or abs(field.data) >= MAX_KG:
+    if not -MAX_KG < field.data < MAX_KG:
         raise StopValidation(_l("Enter a weight in kilograms."))
     if field.data != field.data.quantize(Decimal("0.1")):
         raise StopValidation(_l("Weigh to the tenth of a kilogram (e.g. 19.5)."))
@@ -93,7 +83,7 @@ ROLE_LABELS = {
 }
 
 
-class RouteForm(FlaskForm):
+class RouteForm(TextChecks, FlaskForm):
     """An itinerary template."""
 
     code = StringField(_l("Code"), filters=[lambda v: v.strip().upper() if v else v],
@@ -103,12 +93,12 @@ class RouteForm(FlaskForm):
     description = TextAreaField(_l("Description"), filters=[empty_to_none], validators=[Optional(), Length(max=2000)])
 
 
-class RouteDayForm(FlaskForm):
+class RouteDayForm(TextChecks, FlaskForm):
     """One day of a route."""
 
     title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=160)])
     description = TextAreaField(_l("Description"), filters=[empty_to_none], validators=[Optional(), Length(max=2000)])
-    walking_hours = IntegerField(_l("Walking hours"), validators=[Optional(), NumberRange(min=0, max=12)])
+    walking_hours = WholeNumberField(_l("Walking hours"), validators=[Optional(), NumberRange(min=0, max=12)])
     night_kind = SelectField(_l("Night"), choices=[SelectChoice(k.value, label) for k, label in NIGHT_KIND_LABELS.items()])
     night_community_id = SelectField(_l("Community of the night"), coerce=record_id,
                                      validators=[Optional()],
@@ -118,23 +108,32 @@ class RouteDayForm(FlaskForm):
     activity_community_id = SelectField(_l("Community of the weaving workshop or hot springs"),
                                         coerce=record_id, validators=[Optional()])
 
-    def validate_night_community_id(self, field) -> None:
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then whether the night and its community agree (here, not as an inline
+        validator: `Optional()` stops a blank community's chain before one could run)."""
+        valid = super().validate(extra_validators)
+        field = self.night_community_id
+        if field.errors:
+            return valid
         if self.night_kind.data == NightKind.HOMESTAY.value and not field.data:
-            raise ValidationError(_l("A homestay night needs its community."))
+            field.errors.append(_l("A homestay night needs its community."))
+            return False
         if self.night_kind.data in (NightKind.HOTEL.value, NightKind.NONE.value) and field.data:
-            raise ValidationError(_l("Only homestay and camp nights belong to a community."))
+            field.errors.append(_l("Only homestay and camp nights belong to a community."))
+            return False
+        return valid
 
 
-class DepartureForm(FlaskForm):
+class DepartureForm(TextChecks, FlaskForm):
     """A departure's plan."""
 
     route_id = SelectField(_l("Route"), coerce=record_id, validators=[DataRequired()])
-    start_date = DateField(_l("Start date"), validators=[DataRequired(message=_l("Enter a valid date."))],
-                           description=_l("The end date follows from the route's days."))
-    price_per_traveller_usd = DecimalField(_l("Price per traveller (US$)"),
-                                           validators=[DataRequired(), exact_money, NumberRange(min=0)])
-    group_min = IntegerField(_l("Minimum group"), default=2, validators=[DataRequired(), NumberRange(min=1, max=30)])
-    group_max = IntegerField(_l("Maximum group"), default=12, validators=[DataRequired(), NumberRange(min=1, max=30)])
+    start_date = BusinessDateField(_l("Start date"), validators=[DataRequired(message=_l("Enter a valid date."))],
+                                   description=_l("The end date follows from the route's days."))
+    price_per_traveller_usd = MoneyField(_l("Price per traveller (US$)"),
+                                         validators=[DataRequired(), NumberRange(min=0)])
+    group_min = WholeNumberField(_l("Minimum group"), default=2, validators=[DataRequired(), NumberRange(min=1, max=30)])
+    group_max = WholeNumberField(_l("Maximum group"), default=12, validators=[DataRequired(), NumberRange(min=1, max=30)])
     guide_id = SelectField(_l("Guide"), coerce=record_id, validators=[Optional()])
     notes = TextAreaField(_l("Notes"), filters=[empty_to_none], validators=[Optional(), Length(max=2000)])
 
@@ -143,7 +142,7 @@ class DepartureForm(FlaskForm):
             raise ValidationError(_l("The maximum cannot be below the minimum."))
 
 
-class TravellerForm(FlaskForm):
+class TravellerForm(TextChecks, FlaskForm):
     """A traveller on a departure."""
 
     full_name = StringField(_l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
@@ -153,27 +152,27 @@ class TravellerForm(FlaskForm):
     emergency_contact_phone = StringField(_l("Emergency contact's phone"), filters=[strip], validators=[DataRequired(), PHONE])
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(TextChecks, FlaskForm):
     """Put a person on a departure."""
 
     staff_member_id = SelectField(_l("Person"), coerce=record_id, validators=[DataRequired()])
     role = SelectField(_l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
-    daily_wage = DecimalField(_l("Agreed daily wage (S/)"), validators=[Optional(), exact_money],
-                              description=_l("Porters: left blank, the legal floor (3% of the year's UIT)."))
-    mules = IntegerField(_l("Mules"), default=0, validators=[Optional(), NumberRange(min=0, max=20)])
-    planned_days = IntegerField(_l("Planned days"), validators=[Optional(), NumberRange(min=1, max=30)],
-                                description=_l("Left blank, the whole trek."))
+    daily_wage = MoneyField(_l("Agreed daily wage (S/)"), validators=[Optional()],
+                            description=_l("Porters: left blank, the legal floor (3% of the year's UIT)."))
+    mules = WholeNumberField(_l("Mules"), default=0, validators=[Optional(), NumberRange(min=0, max=20)])
+    planned_days = WholeNumberField(_l("Planned days"), validators=[Optional(), NumberRange(min=1, max=30)],
+                                    description=_l("Left blank, the whole trek."))
 
 
-class AssignmentEditForm(FlaskForm):
+class AssignmentEditForm(TextChecks, FlaskForm):
     """Change the terms of an assignment."""
 
-    daily_wage = DecimalField(_l("Agreed daily wage (S/)"), validators=[Optional(), exact_money])
-    mules = IntegerField(_l("Mules"), default=0, validators=[Optional(), NumberRange(min=0, max=20)])
-    planned_days = IntegerField(_l("Planned days"), validators=[DataRequired(), NumberRange(min=1, max=30)])
+    daily_wage = MoneyField(_l("Agreed daily wage (S/)"), validators=[Optional()])
+    mules = WholeNumberField(_l("Mules"), default=0, validators=[Optional(), NumberRange(min=0, max=20)])
+    planned_days = WholeNumberField(_l("Planned days"), validators=[DataRequired(), NumberRange(min=1, max=30)])
 
 
-class WelfareForm(FlaskForm):
+class WelfareForm(TextChecks, FlaskForm):
     """The porter welfare checklist."""
 
     welfare_meals = BooleanField(_l("Three meals a day for the staff"))
@@ -183,39 +182,39 @@ class WelfareForm(FlaskForm):
     welfare_insurance = BooleanField(_l("Insurance and evacuation cover"))
 
 
-class StatusForm(FlaskForm):
+class StatusForm(TextChecks, FlaskForm):
     """Move a departure to another status."""
 
     target = HiddenField(validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), filters=[empty_to_none], validators=[Optional(), Length(max=2000)])
 
 
-class WorkshopForm(FlaskForm):
+class WorkshopForm(TextChecks, FlaskForm):
     """Book a weaving session."""
 
     association_id = SelectField(_l("Weaving association"), coerce=record_id, validators=[DataRequired()])
     day_date = SelectField(_l("Day"), validators=[DataRequired()])
-    expected_participants = IntegerField(_l("Expected participants"),
-                                         validators=[DataRequired(), NumberRange(min=1, max=30)])
+    expected_participants = WholeNumberField(_l("Expected participants"),
+                                             validators=[DataRequired(), NumberRange(min=1, max=30)])
 
 
-class LoadLimitForm(FlaskForm):
+class LoadLimitForm(TextChecks, FlaskForm):
     """A porter load limit in force from a date."""
 
-    effective_from = DateField(_l("In force from"), validators=[DataRequired(message=_l("Enter a valid date."))])
-    limit_kg = DecimalField(_l("Company load per porter (kg)"), validators=[DataRequired(), tenth_of_kg])
+    effective_from = BusinessDateField(_l("In force from"), validators=[DataRequired(message=_l("Enter a valid date."))])
+    limit_kg = NumberField(_l("Company load per porter (kg)"), validators=[DataRequired(), tenth_of_kg])
     note = TextAreaField(_l("Note (source)"), filters=[empty_to_none], validators=[Optional(), Length(max=2000)])
 
 
-class UitForm(FlaskForm):
+class UitForm(TextChecks, FlaskForm):
     """The UIT of a year."""
 
-    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
-    amount = DecimalField(_l("UIT (S/)"), validators=[DataRequired(), exact_money])
+    year = WholeNumberField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
+    amount = MoneyField(_l("UIT (S/)"), validators=[DataRequired()])
     note = TextAreaField(_l("Note (source)"), filters=[empty_to_none], validators=[Optional(), Length(max=2000)])
 
 
-class DepartureFilterForm(FlaskForm):
+class DepartureFilterForm(TextChecks, FlaskForm):
     """Filters of the departures list (GET, no CSRF)."""
 
     class Meta:
@@ -225,17 +224,17 @@ class DepartureFilterForm(FlaskForm):
                          choices=[SelectChoice("", _l("Any")), *[SelectChoice(s.value, label) for s, label in STATUS_LABELS.items()]])
     route = SelectField(_l("Route"), validate_choice=False, coerce=record_id)
     month = StringField(_l("Month"), filters=[strip], render_kw={"type": "month"},
-                        validators=[Optional(), Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message=_l("A month like 2026-06."))])
+                        validators=[Optional(), Regexp(r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$", message=_l("A month like 2026-06."))])
 
 
-class LoadPlanForm(FlaskForm):
+class LoadPlanForm(TextChecks, FlaskForm):
     """The company load; a field per porter is added for the weighed loads."""
 
-    company_load_kg = DecimalField(_l("Company load (kg)"), validators=[Optional(), tenth_of_kg, NumberRange(min=0)],
-                                   description=_l("Food, tents and kitchen the porters carry; porters needed = load / limit, rounded up."))
+    company_load_kg = NumberField(_l("Company load (kg)"), validators=[Optional(), tenth_of_kg, NumberRange(min=0)],
+                                  description=_l("Food, tents and kitchen the porters carry; porters needed = load / limit, rounded up."))
 
 
-class AllocationForm(FlaskForm):
+class AllocationForm(TextChecks, FlaskForm):
     """A night's placement; a guests field per family of the community is added."""
 
     night = HiddenField(validators=[DataRequired()])
@@ -243,7 +242,7 @@ class AllocationForm(FlaskForm):
                            validators=[Optional(), Length(max=2000)])
 
 
-class ActualsForm(FlaskForm):
+class ActualsForm(TextChecks, FlaskForm):
     """What happened; fields per traveller, family-night, workshop and assignment are added."""
 
 
@@ -252,19 +251,19 @@ def with_fields(base: type[FlaskForm], fields: dict[str, object]) -> type[FlaskF
     return type(base.__name__, (base,), dict(fields))
 
 
-def guests_field(label: str) -> IntegerField:
+def guests_field(label: str) -> WholeNumberField:
     """Guests placed with one family that night (the service checks the beds)."""
-    return IntegerField(label, validators=[Optional(), NumberRange(min=0)])
+    return WholeNumberField(label, validators=[Optional(), NumberRange(min=0)])
 
 
-def weighed_field(label: str) -> DecimalField:
+def weighed_field(label: str) -> NumberField:
     """A porter's weighed load."""
-    return DecimalField(label, validators=[Optional(), tenth_of_kg, NumberRange(min=0)])
+    return NumberField(label, validators=[Optional(), tenth_of_kg, NumberRange(min=0)])
 
 
-def count_field(label: str, maximum: int) -> IntegerField:
+def count_field(label: str, maximum: int) -> WholeNumberField:
     """A whole count between 0 and `maximum`."""
-    return IntegerField(label, validators=[Optional(), NumberRange(min=0, max=maximum)])
+    return WholeNumberField(label, validators=[Optional(), NumberRange(min=0, max=maximum)])
 
 
 def walked_field(label: str) -> BooleanField:

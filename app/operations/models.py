@@ -43,6 +43,7 @@ from app.registries.models import (
 )
 
 TENTH = Decimal("0.1")
+MAX_ROUTE_DAYS = 30  # the route_days CHECK constraint's bound
 
 
 class Kilograms(TypeDecorator):
@@ -163,7 +164,7 @@ class RouteDay(db.Model):
     __tablename__ = "route_days"
     __table_args__ = (
         UniqueConstraint("route_id", "day_number", name="uq_route_days_route_day"),
-        CheckConstraint("day_number BETWEEN 1 AND 30", name="day_number_range"),
+        CheckConstraint(f"day_number BETWEEN 1 AND {MAX_ROUTE_DAYS}", name="day_number_range"),
         CheckConstraint(
             "night_kind <> 'homestay' OR night_community_id IS NOT NULL",
             name="homestay_needs_community",

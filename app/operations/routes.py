@@ -34,6 +34,7 @@ from app.operations import services
 from app.operations.errors import DepartureNotReady, OperationsError
 from app.operations.manifest import manifest_data, render_manifest_pdf
 from app.operations.models import (
+    MAX_ROUTE_DAYS,
     Activity,
     Departure,
     DepartureStatus,
@@ -276,6 +277,14 @@ def _refuse_if_in_use(route: Route, form: f.RouteDayForm) -> bool:
     return False
 
 
+def _refuse_if_full(route: Route, form: f.RouteDayForm) -> bool:
+    """True (and the reason on the form) when the route has as many days as a route may."""
+    if route.length_days >= MAX_ROUTE_DAYS:
+        form.form_errors.append(_("A route has at most %(count)d days.", count=MAX_ROUTE_DAYS))
+        return True
+    return False
+
+
 def _apply_day(day: RouteDay, form: f.RouteDayForm) -> None:
     day.title = form.title.data
     day.description = form.description.data
@@ -297,7 +306,7 @@ def route_day_add(route_id: int):
     route = get_or_404(Route, route_id)
     form = f.RouteDayForm()
     _day_form_choices(form)
-    if form.validate_on_submit() and not _refuse_if_in_use(route, form):
+    if form.validate_on_submit() and not _refuse_if_in_use(route, form) and not _refuse_if_full(route, form):
         day = RouteDay(day_number=route.length_days + 1 if route.days else 1)
         _apply_day(day, form)
         route.days.append(day)

@@ -8,6 +8,7 @@ from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from app.forms import TextChecks, required_record_id
 from app.partners.models import PartnerKind
 from app.registries.forms import empty_to_none, strip
 
@@ -21,7 +22,7 @@ KIND_LABELS = {
 LANGUAGE_CHOICES = [SelectChoice("es", _l("Spanish")), SelectChoice("en", _l("English"))]
 
 
-class PartnerForm(FlaskForm):
+class PartnerForm(TextChecks, FlaskForm):
     """An organisation that receives impact reports, in its language."""
 
     name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=160)])
@@ -37,7 +38,7 @@ class PartnerForm(FlaskForm):
         validators=[Optional(), Length(max=254), Email(message=_l("Enter a valid email address."))],
     )
     community_ids = SelectMultipleField(
-        _l("Communities of interest"), coerce=int,
+        _l("Communities of interest"), coerce=required_record_id,
         description=_l("The communities its reports cover by default (none: all communities)."),
     )
     notes = TextAreaField(_l("Notes"), filters=[empty_to_none], validators=[Optional(), Length(max=2000)])

@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import (
-    DateField,
     HiddenField,
     SelectField,
     SelectMultipleField,
@@ -24,11 +23,10 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from app.clock import today_lima
-from app.forms import required_record_id
-from app.money import MoneyError, to_money
+from app.forms import BusinessDateField, MoneyField, TextChecks, required_record_id
 from app.payments.errors import IdempotencyKeyInvalid
 from app.payments.models import PaymentStatus
 from app.payments.payees import PAYEE_KIND_LABELS
@@ -68,15 +66,11 @@ def payment_scope(payee_kind: str, payee_id: int) -> str:
 BATCH_SCOPE = "batch"
 
 
-class MoneyAmount:
-    """An exact amount in soles above zero (at most two decimals)."""
+class AboveZero:
+    """An amount (a `MoneyField`'s, already exact) above zero."""
 
     def __call__(self, form, field) -> None:
-        try:
-            amount = to_money(field.data or "")
-        except MoneyError as exc:
-            raise ValidationError(_l("Write the amount in soles with at most two decimals, e.g. 120.50.")) from exc
-        if amount <= 0:
+        if field.data is not None and field.data <= 0:
             raise ValidationError(_l("The amount must be greater than zero."))
 
 
@@ -88,7 +82,7 @@ class NotInFuture:
             raise ValidationError(_l("A payment cannot be dated in the future."))
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(TextChecks, FlaskForm):
     """Pay one payee against some of its open obligations."""
 
     obligations = SelectMultipleField(
@@ -99,14 +93,14 @@ class PaymentForm(FlaskForm):
         validate_choice=False,
         validators=[DataRequired(message=_l("Choose at least one obligation to pay."))],
     )
-    amount = StringField(_l("Amount (S/)"), filters=[strip], validators=[InputRequired(), MoneyAmount()],
+    amount = MoneyField(_l("Amount (S/)"), widget=TextInput(), validators=[InputRequired(), AboveZero()],
                          description=_l("Paid to the oldest chosen obligations first; less than the total is a partial payment."))
     method = SelectField(_l("Payment method"), choices=PAYMENT_METHOD_CHOICES, default=PaymentMethod.CASH.value)
     reference = StringField(_l("Operation number"), filters=[empty_to_none],
                             validators=[Optional(), Length(max=80)],
                             description=_l("Required for bank transfers, Yape and Plin."))
-    payment_date = DateField(_l("Payment date"), default=lambda: today_lima(),
-                             validators=[InputRequired(), NotInFuture()])
+    payment_date = BusinessDateField(_l("Payment date"), default=lambda: today_lima(),
+                                     validators=[InputRequired(), NotInFuture()])
     note = TextAreaField(_l("Note"), filters=[empty_to_none], validators=[Optional(), Length(max=1000)])
     form_token = HiddenField()
 
@@ -115,43 +109,43 @@ class PaymentForm(FlaskForm):
             raise ValidationError(_l("Bank transfers, Yape and Plin payments need the operation number."))
 
 
-class VoidForm(FlaskForm):
+class VoidForm(TextChecks, FlaskForm):
     """Void a payment, saying why."""
 
     reason = TextAreaField(_l("Why is this payment voided?"), filters=[strip],
                            validators=[DataRequired(), Length(max=1000)])
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(TextChecks, FlaskForm):
     """Approve a pending payment (a CSRF-protected button)."""
 
 
-class BatchFilterForm(FlaskForm):
+class BatchFilterForm(TextChecks, FlaskForm):
     """Which obligations a batch run pays: a community (or all) and a cut-off date (GET, no CSRF)."""
 
     class Meta:
         csrf = False
 
     community = SelectField(_l("Community"), validate_choice=False)
-    cutoff = DateField(_l("Services up to"), default=lambda: today_lima(), validators=[InputRequired()])
+    cutoff = BusinessDateField(_l("Services up to"), default=lambda: today_lima(), validators=[InputRequired()])
 
 
-class BatchRunForm(FlaskForm):
+class BatchRunForm(TextChecks, FlaskForm):
     """Confirm a batch run (the preview's community and cut-off travel in hidden fields)."""
 
     community = HiddenField()
     cutoff = HiddenField()
-    payment_date = DateField(_l("Payment date"), default=lambda: today_lima(),
-                             validators=[InputRequired(), NotInFuture()])
+    payment_date = BusinessDateField(_l("Payment date"), default=lambda: today_lima(),
+                                     validators=[InputRequired(), NotInFuture()])
     form_token = HiddenField()
 
 
-class ThresholdForm(FlaskForm):
+class ThresholdForm(TextChecks, FlaskForm):
     """A new approval threshold from a date on."""
 
-    amount = StringField(_l("Threshold (S/)"), filters=[strip], validators=[InputRequired(), MoneyAmount()],
+    amount = MoneyField(_l("Threshold (S/)"), widget=TextInput(), validators=[InputRequired(), AboveZero()],
                          description=_l("Payments above this amount need a second person's approval."))
-    effective_from = DateField(_l("From"), default=lambda: today_lima(), validators=[InputRequired()])
+    effective_from = BusinessDateField(_l("From"), default=lambda: today_lima(), validators=[InputRequired()])
     note = StringField(_l("Note"), filters=[empty_to_none], validators=[Optional(), Length(max=255)])
 
 
@@ -163,7 +157,7 @@ STATUS_CHOICES = [
 ]
 
 
-class PaymentFilterForm(FlaskForm):
+class PaymentFilterForm(TextChecks, FlaskForm):
     """Filters of the payments list (GET, no CSRF)."""
 
     class Meta:
@@ -178,5 +172,5 @@ class PaymentFilterForm(FlaskForm):
         choices=[SelectChoice("", _l("Any kind")),
                  *(SelectChoice(kind.value, label) for kind, label in PAYEE_KIND_LABELS.items())],
     )
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = BusinessDateField(_l("From"), validators=[Optional()])
+    date_to = BusinessDateField(_l("To"), validators=[Optional()])

@@ -7,8 +7,6 @@ Accountants and administrators pay; managers and partners see none of this (403)
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from app.accounts.roles import Role, roles_required
 from app.clock import today_lima
 from app.extensions import db
-from app.forms import enum_or_none, id_or_none
+from app.forms import business_date_or_none, enum_or_none, id_or_none
 from app.ledger.errors import LedgerError
 from app.ledger.exporting import csv_bytes, xlsx_bytes
 from app.money import format_money, to_money
@@ -191,7 +189,7 @@ def payment_new():
     if request.method == "GET":
         form.form_token.data = issue_form_token(scope)
         form.obligations.data = [o.id for o, payable in owed if payable > 0]
-        form.amount.data = f"{sum((payable for _o, payable in owed), to_money('0')):.2f}"
+        form.amount.data = sum((payable for _o, payable in owed), to_money("0"))
         form.method.data = payee.preferred_method.value
     if form.validate_on_submit():
         try:
@@ -309,7 +307,7 @@ def batch_new():
                                  *(SelectChoice(str(c.id), c.name) for c in _communities())]
     run_form = BatchRunForm()
     if request.method == "POST":
-        community_id, cutoff = id_or_none(run_form.community.data), _date_or_none(run_form.cutoff.data)
+        community_id, cutoff = id_or_none(run_form.community.data), business_date_or_none(run_form.cutoff.data)
         if cutoff is None:
             abort(400)
         if run_form.validate_on_submit():
@@ -337,13 +335,6 @@ def batch_new():
     preview = preview_batch(community_id, cutoff)
     return render_template("payments/batch_new.html", filters=filters, run_form=run_form, preview=preview,
                            cutoff=cutoff), (400 if run_form.errors else 200)
-
-
-def _date_or_none(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value or "")
-    except ValueError:
-        return None
 
 
 @blueprint.route("/batches/<int:batch_id>")

@@ -8,7 +8,6 @@ forms from each row, so a file is held to exactly the rules of the pages.
 from __future__ import annotations
 
 import enum
-import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -16,11 +15,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -34,19 +31,19 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    StopValidation,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.clock import today_lima
-from app.forms import record_id
+from app.forms import CONTROL_CHARACTERS, BusinessDateField, TextChecks, WholeNumberField, record_id
 from app.registries.models import Gender, PaymentMethod, StaffRole
 from app.registries.queries import community_choices
 
 PHONE = Regexp(r"^\+?[0-9 ]{6,15}$", message=_l("Phone numbers have 6 to 15 digits."))
 DNI = Regexp(r"^[0-9]{8}$", message=_l("A DNI has exactly 8 digits."))
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]  # the date input's, and Peruvian spreadsheets'
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def strip(value):
@@ -63,35 +60,6 @@ def empty_to_none(value):
 def choice_value(value) -> str:
     """A choice's submitted form: an enum's value, anything else as text."""
     return value.value if isinstance(value, enum.Enum) else str(value)
-
-
-def refuse_control_characters(form, field) -> None:
-    """Text never carries control characters (NUL breaks PostgreSQL, others hide text)."""
-    if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
-        raise ValidationError(_l("This text contains control characters."))
-
-
-class DateBetween:
-    """A date inside [earliest, latest]; `latest` may be a callable (today)."""
-
-    def __init__(self, earliest: date, latest, message) -> None:
-        self.earliest, self.latest, self.message = earliest, latest, message
-
-    def __call__(self, form, field) -> None:
-        latest = self.latest() if callable(self.latest) else self.latest
-        if field.data is not None and not (self.earliest <= field.data <= latest):
-            raise ValidationError(self.message)
-
-
-class TextChecks:
-    """Every text field of the form (and its subforms) refuses control characters."""
-
-    def validate(self, extra_validators=None):
-        extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
-        for name, field in self._fields.items():
-            if isinstance(field, StringField):
-                extra.setdefault(name, []).append(refuse_control_characters)
-        return super().validate(extra)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -216,7 +184,7 @@ class CommunityForm(RegistryForm):
 
     name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=80)])
     district = StringField(_l("District"), filters=[strip], validators=[DataRequired(), Length(max=80)])
-    altitude_m = IntegerField(
+    altitude_m = WholeNumberField(
         _l("Altitude (m)"), validators=[Optional(), NumberRange(min=0, max=7000)]
     )
     leader_name = StringField(_l("Leader"), filters=[empty_to_none], validators=[Optional(), Length(max=120)])
@@ -255,7 +223,7 @@ class FamilyForm(RegistryForm):
         _l("Host's gender"), choices=GENDER_CHOICES, coerce=choice_value,
         validators=[InputRequired()],
     )
-    beds = IntegerField(
+    beds = WholeNumberField(
         _l("Beds"),
         validators=[InputRequired(), NumberRange(min=1, max=30, message=_l("Between 1 and 30 beds."))],
     )
@@ -289,11 +257,11 @@ class AssociationForm(RegistryForm):
         validators=[InputRequired(message=_l("Choose a community."))],
     )
     name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
-    members = IntegerField(
+    members = WholeNumberField(
         _l("Members"),
         validators=[InputRequired(), NumberRange(min=1, max=10000, message=_l("Between 1 and 10,000 members."))],
     )
-    women_members = IntegerField(
+    women_members = WholeNumberField(
         _l("Women members"),
         validators=[InputRequired(), NumberRange(min=0, max=10000, message=_l("Between 0 and 10,000 members."))],
     )
@@ -327,10 +295,9 @@ class StaffForm(RegistryForm):
 
     full_name = StringField(_l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
     dni = StringField(_l("DNI"), filters=[strip], validators=[DataRequired(), DNI])
-    birth_date = DateField(
-        _l("Birth date"), format=DATE_FORMATS,
-        validators=[InputRequired(), DateBetween(date(1900, 1, 1), today_lima,
-                                                 _l("Enter a birth date in the past."))],
+    birth_date = BusinessDateField(
+        _l("Birth date"), format=DATE_FORMATS, validators=[InputRequired()],
+        earliest=date(1900, 1, 1), latest=today_lima, range_message=_l("Enter a birth date in the past."),
     )
     gender = SelectField(
         _l("Gender"), choices=[SelectChoice("", "—"), *GENDER_CHOICES], coerce=choice_value, default="",
@@ -343,10 +310,8 @@ class StaffForm(RegistryForm):
     emergency_contact_phone = StringField(
         _l("Emergency contact's phone"), filters=[empty_to_none], validators=[Optional(), PHONE]
     )
-    insurance_expiry = DateField(
-        _l("Insurance expires on"), format=DATE_FORMATS,
-        validators=[Optional(), DateBetween(date(2000, 1, 1), date(2100, 12, 31),
-                                            _l("Enter a date between 2000 and 2100."))],
+    insurance_expiry = BusinessDateField(
+        _l("Insurance expires on"), format=DATE_FORMATS, validators=[Optional()],
     )
     roles = MultiCheckboxField(
         _l("Roles"), choices=STAFF_ROLE_CHOICES, coerce=choice_value, validators=[at_least_one_role],
@@ -455,18 +420,27 @@ class StaffFilterForm(ListFilterForm):
 # --- CSV import ------------------------------------------------------------------------------
 
 
-class ImportUploadForm(FlaskForm):
+def plain_file_name(form, field) -> None:
+    """An uploaded file's name is shown and stored with its batch: no control or text-direction
+    characters (NUL breaks PostgreSQL; an override shows `…exe.csv` as `…vsc.exe`)."""
+    name = getattr(field.data, "filename", None) or ""
+    if CONTROL_CHARACTERS.search(name):
+        raise StopValidation(_l("The file's name contains control or text-direction characters: "
+                                "rename the file and upload it again."))
+
+
+class ImportUploadForm(TextChecks, FlaskForm):
     """A CSV file to check before anything is imported."""
 
     file = FileField(
         _l("CSV file"),
-        validators=[FileRequired(message=_l("Choose a CSV file.")),
+        validators=[FileRequired(message=_l("Choose a CSV file.")), plain_file_name,
                     FileAllowed(["csv", "txt"], message=_l("Upload a .csv file."))],
         description=_l("Comma or semicolon separated, UTF-8 or Latin-1, headers in English or Spanish."),
     )
 
 
-class ImportConfirmForm(FlaskForm):
+class ImportConfirmForm(TextChecks, FlaskForm):
     """The checked batch to import."""
 
     token = HiddenField(validators=[DataRequired(), Length(max=64)])

@@ -56,8 +56,10 @@ MAX_PAGE = 100_000  # far beyond any list here; keeps OFFSET inside a 64-bit int
 
 def paginate(query: Select):
     """One page of `query`, from the `page` query argument (junk or huge numbers: page 1)."""
-    page = request.args.get("page", 1, type=int)
-    if page is None or not 1 <= page <= MAX_PAGE:
+    text = request.args.get("page", "")
+    # ASCII digits only: `int` also reads `１２`, `١٢` and `1_0`.
+    page = int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else 1
+    if not 1 <= page <= MAX_PAGE:
         page = 1
     return db.paginate(query, page=page, per_page=current_app.config["PER_PAGE"], error_out=False)
 
