@@ -48,6 +48,7 @@ def pytest_collection_modifyitems(items) -> None:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.xdist_group("browser"))
+            item.add_marker(pytest.mark.long)
 
 
 @pytest.hookimpl(hookwrapper=True)

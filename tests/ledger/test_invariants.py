@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -147,6 +148,7 @@ def build_machine(build):
     return LedgerMachine
 
 
+@pytest.mark.long
 def test_random_ledger_histories_keep_the_invariants(ctx, build):
     run_state_machine_as_test(build_machine(build), settings=settings(
         max_examples=30, stateful_step_count=15, deadline=None, phases=[Phase.explicit, Phase.generate],

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -582,6 +583,7 @@ def build_machine(world: World, build, seen: Counter):
     return PaymentMachine
 
 
+@pytest.mark.long
 def test_random_payment_histories_keep_the_books(app, ctx, build):
     seen: Counter = Counter()
     # 50 histories of up to 20 steps, some 1,500 predicted outcomes: ~25 s on SQLite, ~40 s on

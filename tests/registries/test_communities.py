@@ -62,7 +62,8 @@ def test_archived_community_stays_readable_and_can_be_restored(client, manager, 
     assert client.post(f"/communities/{community.id}/restore").status_code == 302
     assert not community.is_archived
     actions = db_session.scalars(select(AuditEvent.action).where(
-        AuditEvent.entity_type == "communities", AuditEvent.entity_id == community.id)).all()
+        AuditEvent.entity_type == "communities", AuditEvent.entity_id == community.id)
+        .order_by(AuditEvent.id)).all()
     assert actions == ["archive", "restore"]
 
 

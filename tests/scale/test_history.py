@@ -44,6 +44,7 @@ def _history(session, seasons: int = 3, per_year: int = 30, seed: int = 11):
         session.execute(text("SET CONSTRAINTS ALL DEFERRED"))
 
 
+@pytest.mark.long
 def test_three_seasons_of_history_obey_the_ledger_and_the_trail(ctx, db_session):
     _history(db_session, per_year=50)
     assert db_session.scalar(select(func.count(Departure.id))) > 80
@@ -106,6 +107,7 @@ def test_the_app_carries_on_after_the_history(ctx, db_session):
     assert entry.id > db_session.scalar(select(func.max(JournalEntry.id)).where(JournalEntry.id != entry.id))
 
 
+@pytest.mark.long
 def test_history_is_deterministic(ctx, db_session):
     def fingerprint():
         return (db_session.scalar(select(func.count(Traveller.id))),
