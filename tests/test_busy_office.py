@@ -18,14 +18,12 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.accounts.models import LoginAttempt, User
@@ -33,6 +31,7 @@ from app.accounts.roles import Role
 from app.extensions import db
 from app.registries.models import Community
 from tests.conftest import is_postgres
+from tests.live import LiveServer, serve
 
 SESSIONS = 60
 PASSWORD = "office-rush-2026"
@@ -42,30 +41,8 @@ SQLITE_ONLY = pytest.mark.skipif(
 )
 
 
-@dataclass
-class Server:
-    """A running server: its base URL and its app."""
-
-    url: str
-    app: Flask
-
-
-@contextmanager
-def serve(app: Flask) -> Iterator[Server]:
-    """Serve `app` with werkzeug's threaded server on 127.0.0.1 and a free port until closed."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="office-server", daemon=True)
-    thread.start()
-    try:
-        yield Server(f"http://127.0.0.1:{server.server_port}", app)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-
-
 @pytest.fixture(scope="module")
-def office(make_committed_app) -> Iterator[Server]:
+def office(make_committed_app) -> Iterator[LiveServer]:
     """The office's server on its own committed database."""
     with serve(make_committed_app("office")) as server:
         yield server
@@ -186,7 +163,7 @@ def sqlite_path(app: Flask) -> str:
 
 
 @pytest.fixture(scope="module")
-def impatient_office(make_committed_app) -> Iterator[Server]:
+def impatient_office(make_committed_app) -> Iterator[LiveServer]:
     """A server whose writers wait only a fifth of a second for the write lock."""
     with serve(make_committed_app("impatient", SQLITE_BUSY_TIMEOUT_MS=200)) as server:
         yield server

@@ -13,9 +13,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import pytest
 from flask import request
@@ -26,6 +24,7 @@ from app.accounts.roles import Role
 from app.accounts.services import create_user
 from app.extensions import db
 from tests.accounts.builders import BULK_PASSWORD, many_users
+from tests.live import serve
 
 PASSWORD = "quishuarani-2026"
 # Generous bounds: every thread must be answered well within these on a loaded machine.
@@ -54,21 +53,6 @@ def race_app(request, make_committed_app):
         return app
 
     return build
-
-
-@contextmanager
-def serving(app) -> Iterator[str]:
-    """Serve `app` on 127.0.0.1 from a threaded werkzeug server; yield its base URL."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="throttle-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=30)
 
 
 def guess(base_url: str, email: str, password: str) -> str:
@@ -115,7 +99,8 @@ def test_forty_simultaneous_guesses_at_one_account_check_only_five(race_app):
         db.session.commit()
         db.session.remove()
     limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-    with serving(app) as url:
+    with serve(app) as server:
+        url = server.url
         outcomes = all_at_once(
             [lambda n=n: guess(url, "rosa@lares.example", f"guess-{n:03d}") for n in range(40)])
         assert outcomes == Counter(checked=limit, throttled=40 - limit)
@@ -132,7 +117,8 @@ def test_sixty_simultaneous_guesses_from_one_address_check_only_twenty(race_app)
         db.session.remove()
     limit = app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
     assert len(accounts) == 60 and 60 // 2 > limit
-    with serving(app) as url:
+    with serve(app) as server:
+        url = server.url
         # Half at accounts that exist, half at addresses that do not: both count.
         targets = [email if n % 2 else f"nobody{n}@lares.example" for n, email in enumerate(accounts)]
         outcomes = all_at_once([lambda e=e: guess(url, e, "guess-guess") for e in targets])
@@ -165,7 +151,8 @@ def test_thirty_people_signing_in_at_once_from_one_office_address_all_get_in(rac
         accounts = [user.email for user in many_users(db.session, 30)]
         db.session.commit()
         db.session.remove()
-    with serving(app) as url:
+    with serve(app) as server:
+        url = server.url
         outcomes = all_at_once([lambda e=e: sign_in_outcome(url, e, BULK_PASSWORD) for e in accounts])
     assert outcomes == Counter({"signed in": 30})
     assert 30 > app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]

@@ -16,19 +16,16 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
 
 from app.accounts.roles import Role
 from app.accounts.services import create_user
 from app.extensions import db
 from app.partners.models import Partner
+from tests.live import LiveServer, serve
 from tests.tools import require_tool
 
 CHROMIUM_ARGS = [
@@ -59,14 +56,6 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"report_{report.when}", report)
 
 
-@dataclass
-class LiveServer:
-    """A running server: its base URL and its app."""
-
-    url: str
-    app: Flask
-
-
 @pytest.fixture(scope="session")
 def live_server(make_committed_app) -> Iterator[LiveServer]:
     """The app with demo data, served on 127.0.0.1 in a background thread."""
@@ -77,15 +66,8 @@ def live_server(make_committed_app) -> Iterator[LiveServer]:
         seed_demo()
         db.session.commit()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with serve(app) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
