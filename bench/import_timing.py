@@ -30,8 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, event, text  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+
+from bench.databases import counting  # noqa: E402
 
 WORK = ROOT / "bench" / "work"
 ROWS = 5000
@@ -172,22 +174,14 @@ def import_app(url: str):
 
 
 @contextmanager
-def counting(app) -> Iterator[list[str]]:
+def counting_app(app) -> Iterator[list[str]]:
     """The SQL statements the app's engine runs inside the block."""
     from app.extensions import db
 
     with app.app_context():
         engine = db.engine
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
+    with counting(engine) as statements:
         yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 # --- Measuring -----------------------------------------------------------------------------------
@@ -227,7 +221,7 @@ def time_import(app, client, engine: str, kind: str, content: bytes, rows: int) 
     model = HomestayFamily if kind == "families" else StaffMember
     with app.app_context():
         before = db.session.scalar(select(func.count()).select_from(model))
-    with counting(app) as preview_statements:
+    with counting_app(app) as preview_statements:
         started, cpu = time.perf_counter(), time.process_time()
         preview = client.post(f"/{kind}/import", content_type="multipart/form-data",
                               data={"file": (io.BytesIO(content), f"{kind}.csv")})
@@ -235,7 +229,7 @@ def time_import(app, client, engine: str, kind: str, content: bytes, rows: int) 
     html = preview.get_data(as_text=True)
     if preview.status_code != 200:
         raise RuntimeError(f"{kind} preview on {engine}: HTTP {preview.status_code}\n{html[:3000]}")
-    with counting(app) as import_statements:
+    with counting_app(app) as import_statements:
         started, cpu = time.perf_counter(), time.process_time()
         response = client.post(f"/{kind}/import/confirm", data={"token": _token(html)})
         import_s, import_cpu_s = time.perf_counter() - started, time.process_time() - cpu

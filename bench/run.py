@@ -36,9 +36,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, func, select, text  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
-from bench.databases import BenchDatabase, postgres_database, sqlite_database  # noqa: E402
+from bench.databases import (  # noqa: E402
+    BenchDatabase,
+    counting,
+    postgres_database,
+    sqlite_database,
+)
 from bench.import_timing import fresh_postgres, fresh_sqlite, import_rows, measure_imports  # noqa: E402
 from bench.load import run_load  # noqa: E402
 
@@ -112,21 +117,6 @@ def bench_app(database: BenchDatabase):
 
     return create_app({"SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": "bench-only",
                        "WTF_CSRF_ENABLED": False, "TESTING": False, "ENV_NAME": "development"})
-
-
-@contextmanager
-def counting(engine):
-    """Count the SQL statements the engine runs inside the block."""
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 def page_arguments(app) -> dict:
